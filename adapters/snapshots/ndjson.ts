@@ -2,8 +2,8 @@
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { createGunzip, gzipSync } from 'node:zlib';
-import { SnapshotRecord } from '../../core/schema/records.js';
 import type { BadInput } from '../../core/schema/errors.js';
+import { SnapshotRecord } from '../../core/schema/records.js';
 
 /** One gzip member holding one JSON record per line. */
 export function encodeNdjsonGz(records: readonly unknown[]): Uint8Array {
@@ -40,7 +40,11 @@ export async function* readNdjson(
       const parsed = SnapshotRecord.safeParse(value);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        onBad({ file, line: lineNo, reason: `${issue?.path.join('.') || 'record'}: ${issue?.message ?? 'invalid'}` });
+        onBad({
+          file,
+          line: lineNo,
+          reason: `${issue?.path.join('.') || 'record'}: ${issue?.message ?? 'invalid'}`,
+        });
         continue;
       }
       yield parsed.data;

@@ -1,5 +1,5 @@
 /** ObjectStore over a local folder (`file://` URLs or plain paths). */
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ObjectStore } from '../../core/ports.js';

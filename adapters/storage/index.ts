@@ -11,5 +11,7 @@ export function openObjectStore(url: string): ObjectStore {
       `openObjectStore: ${scheme}:// stores come with the agent work; use a folder or file:// URL for now (${url.replace(/\?.*$/, '')})`,
     );
   }
-  throw new UsageError(`openObjectStore: unknown store scheme "${scheme}://" (use file://, s3://, gs:// or azblob://)`);
+  throw new UsageError(
+    `openObjectStore: unknown store scheme "${scheme}://" (use file://, s3://, gs:// or azblob://)`,
+  );
 }

@@ -78,7 +78,11 @@ export function classifyLine(line: Pick<CostLine, 'x_UsageType' | 'SkuId' | 'Ser
   for (const [re, networkClass] of TRANSFER_PATTERNS) {
     if (re.test(usage)) return { kind: 'transfer', networkClass };
   }
-  if (/AmazonEKS-Hours|EKS-Hours:perCluster|Cluster Management Fee|Kubernetes Clusters? (fee|Uptime)/i.test(usage))
+  if (
+    /AmazonEKS-Hours|EKS-Hours:perCluster|Cluster Management Fee|Kubernetes Clusters? (fee|Uptime)/i.test(
+      usage,
+    )
+  )
     return { kind: 'cluster-fee' };
   if (/NatGateway-Hours|NAT Gateway.*(Uptime|Hours)/i.test(usage)) return { kind: 'nat-hours' };
   return { kind: 'resource' };

@@ -3,7 +3,7 @@
  * and DuckDB prune by day:
  * `snapshots/v1/kind=<cluster|network>/cluster=<name>/dt=<YYYY-MM-DD>/hour=<HH>/<ts>-<source>.ndjson.gz`.
  */
-import { type RecordKind, partitionOf } from '../schema/records.js';
+import { partitionOf, type RecordKind } from '../schema/records.js';
 
 export const SNAPSHOT_PREFIX = 'snapshots/v1/';
 
@@ -29,11 +29,17 @@ export interface ParsedSnapshotKey {
 }
 
 export function parseSnapshotKey(key: string): ParsedSnapshotKey | null {
-  const m = /^snapshots\/v1\/kind=(cluster|network)\/cluster=([^/]+)\/dt=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})\//.exec(
-    key,
-  );
+  const m =
+    /^snapshots\/v1\/kind=(cluster|network)\/cluster=([^/]+)\/dt=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})\//.exec(
+      key,
+    );
   if (!m) return null;
-  return { partition: m[1] as 'cluster' | 'network', cluster: m[2] as string, dt: m[3] as string, hour: Number(m[4]) };
+  return {
+    partition: m[1] as 'cluster' | 'network',
+    cluster: m[2] as string,
+    dt: m[3] as string,
+    hour: Number(m[4]),
+  };
 }
 
 /**
