@@ -5,26 +5,27 @@
 import { openDuckDbBillingSource } from '../adapters/billing/duckdb/index.js';
 import { openSnapshotWarehouse } from '../adapters/snapshots/duckdb/index.js';
 import { openObjectStore } from '../adapters/storage/index.js';
-import { allocateWindow, type Ledger } from '../core/allocation/index.js';
+import { allocateWindows, type Ledger } from '../core/allocation/index.js';
 import type { AllocationPolicy } from '../core/allocation/policy.js';
 import type { CostLine } from '../core/schema/costLine.js';
 import type { BadInput } from '../core/schema/errors.js';
 import { UsageError } from '../core/schema/errors.js';
+import type { Window } from '../core/time/window.js';
 
 export interface AllocateRequest {
   /** Object-store root holding `snapshots/v1/…` (folder or URL). */
   snapshots: string;
   /** Billing export files or folders. */
   billing: string[];
-  windowStart: string;
-  windowEnd: string;
+  /** Disjoint windows allocated in one pass over the data, one ledger each. */
+  windows: Window[];
   policy: AllocationPolicy;
   clusters?: string[];
   onProgress?: (done: number, total: number, what: string) => void;
 }
 
 export interface AllocateOutcome {
-  ledger: Ledger;
+  ledgers: Ledger[];
   currency: string;
   badInputs: BadInput[];
   badInputCount: number;
@@ -33,26 +34,32 @@ export interface AllocateOutcome {
 const HOUR_MS = 3_600_000;
 
 export async function runAllocate(req: AllocateRequest): Promise<AllocateOutcome> {
+  if (req.windows.length === 0) throw new UsageError('allocate: no window');
+  const windowStart = new Date(Math.min(...req.windows.map((w) => Date.parse(w.start)))).toISOString();
+  const windowEnd = new Date(Math.max(...req.windows.map((w) => Date.parse(w.end)))).toISOString();
   const store = openObjectStore(req.snapshots);
+  const billing = await openDuckDbBillingSource(req.billing);
   const warehouse = await openSnapshotWarehouse({
     store,
-    windowStart: req.windowStart,
-    windowEnd: req.windowEnd,
+    windowStart,
+    windowEnd,
     clusters: req.clusters,
+  }).catch(async (err: unknown) => {
+    await billing.close();
+    throw err;
   });
-  const billing = await openDuckDbBillingSource(req.billing);
   try {
     const clusters = await warehouse.clusters();
     if (clusters.length === 0) {
       throw new UsageError(
-        `allocate: no snapshots in ${store.url} for ${req.windowStart} – ${req.windowEnd}${req.clusters ? ` (clusters ${req.clusters.join(', ')})` : ''}`,
+        `allocate: no snapshots in ${store.url} for ${windowStart} – ${windowEnd}${req.clusters ? ` (clusters ${req.clusters.join(', ')})` : ''}`,
       );
     }
     const lines: CostLine[] = [];
     let currency: string | null = null;
     for await (const line of billing.costLines({
-      windowStart: req.windowStart,
-      windowEnd: req.windowEnd,
+      windowStart,
+      windowEnd,
       clusterTagKeys: req.policy.clusterTagKeys,
       clusterNames: clusters,
       resourceIds: await warehouse.assetIds(),
@@ -63,22 +70,23 @@ export async function runAllocate(req: AllocateRequest): Promise<AllocateOutcome
       }
       lines.push(line);
     }
-    const totalHours = Math.round((Date.parse(req.windowEnd) - Date.parse(req.windowStart)) / HOUR_MS);
+    const totalHours = req.windows.reduce(
+      (s, w) => s + (Date.parse(w.end) - Date.parse(w.start)) / HOUR_MS,
+      0,
+    );
     let done = 0;
-    const ledger = await allocateWindow({
+    const ledgers = await allocateWindows({
       policy: req.policy,
-      windowStart: req.windowStart,
-      windowEnd: req.windowEnd,
+      windows: req.windows,
       ownerContext: await warehouse.ownerContext(),
       hours: warehouse.hourFacts(),
       costLines: lines,
       onHour: () => req.onProgress?.(++done, totalHours, 'hours allocated'),
     });
-    const bad = [...warehouse.badInputs(), ...billing.badInputs()];
     return {
-      ledger,
+      ledgers,
       currency: currency ?? 'USD',
-      badInputs: bad,
+      badInputs: [...warehouse.badInputs(), ...billing.badInputs()],
       badInputCount: warehouse.badInputCount + billing.badInputCount,
     };
   } finally {

@@ -547,6 +547,7 @@ export class Allocator {
       u = this.newUnit('idle', cluster, '__idle__', '__idle__', hour);
       u.nodePool = nodePool;
       u.capacityType = capacityType;
+      u.controllerName = nodePool || '__idle__';
       this.units.set(key, u);
     }
     u.lastHour = hour;

@@ -53,3 +53,23 @@ export function dayPrefixesForWindow(fromMs: number, toMs: number, padHours = 1)
   for (; d < toMs; d += dayMs) days.push(new Date(d).toISOString().slice(0, 10));
   return days;
 }
+
+/** FNV-1a 32-bit hash, hex: short, stable ids for names and fingerprints. */
+export function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * A file-system and object-key safe name for an untrusted value (a team name from a label):
+ * the value itself when it is already safe, else its cleaned form plus a hash so two different
+ * values never share a folder.
+ */
+export function safeName(value: string): string {
+  const cleaned = keySafe(value);
+  return cleaned === value && value !== '_' ? value : `${cleaned.slice(0, 60)}-${fnv1a(value)}`;
+}

@@ -2,15 +2,22 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { openDuckDbBillingSource } from '../../adapters/billing/duckdb/index.js';
 import { loadConfig } from '../../adapters/config/load.js';
-import { DEFAULT_POLICY, type AllocationPolicy } from '../../core/allocation/policy.js';
+import { type AllocationPolicy, DEFAULT_POLICY } from '../../core/allocation/policy.js';
 import { parseDimensions, summarize } from '../../core/allocation/summarize.js';
 import { policyFromConfig } from '../../core/config/policy.js';
 import type { BadInput } from '../../core/schema/errors.js';
 import { OwnercostError, UsageError } from '../../core/schema/errors.js';
-import { isoWeekWindow, parseInstant, parseWindow } from '../../core/time/window.js';
+import {
+  isoWeekOf,
+  isoWeekWindow,
+  parseInstant,
+  parseWindow,
+  previousIsoWeek,
+} from '../../core/time/window.js';
 import { runAllocate } from '../allocate.js';
-import { runDemo } from '../demo.js';
+import { runDemo, terminalSummary } from '../demo.js';
 import { runSimulate } from '../simulate.js';
+import { runWeekly } from '../weekly.js';
 import { type Format, progress, renderAllocation, renderBillingSummary } from './render.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -27,7 +34,8 @@ export function parseWeights(spec: string): AllocationPolicy['weights'] {
   for (const part of spec.split(',')) {
     const [k, v] = part.split('=');
     const n = Number(v);
-    if (!v || !Number.isFinite(n) || n < 0) throw new UsageError(`--weights: "${part}" must be name=non-negative number`);
+    if (!v || !Number.isFinite(n) || n < 0)
+      throw new UsageError(`--weights: "${part}" must be name=non-negative number`);
     if (k === 'cpu') weights.cpu = n;
     else if (k === 'ram' || k === 'ramGiB') weights.ramGiB = n;
     else if (k === 'gpu') weights.gpu = n;
@@ -45,7 +53,9 @@ function warnBadInputs(list: BadInput[], count: number): void {
 
 export function buildProgram(): Command {
   const program = new Command('ownercost')
-    .description('Which team owns each Kubernetes cost, reconciled to the bill, and what it can safely do about it.')
+    .description(
+      'Which team owns each Kubernetes cost, reconciled to the bill, and what it can safely do about it.',
+    )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
@@ -55,7 +65,9 @@ export function buildProgram(): Command {
     .requiredOption('--out <dir>', 'output folder')
     .option('--seed <n>', 'random seed', positiveInt, 1)
     .option('--weeks <n>', 'ISO weeks to simulate', positiveInt, 2)
-    .addOption(new Option('--scale <scale>', 'organisation size').choices(['small', 'large']).default('small'))
+    .addOption(
+      new Option('--scale <scale>', 'organisation size').choices(['small', 'large']).default('small'),
+    )
     .addHelpText('after', '\nExample:\n  ownercost simulate --out /tmp/sim --seed 7\n')
     .action(async (o: { out: string; seed: number; weeks: number; scale: 'small' | 'large' }) => {
       if (o.weeks < 1) throw new UsageError('--weeks must be at least 1');
@@ -72,17 +84,26 @@ export function buildProgram(): Command {
   program
     .command('allocate')
     .description('Allocate billed cost to pods, namespaces, controllers and owners for a window')
-    .requiredOption('--snapshots <dir|url>', 'object-store root holding snapshots/v1/… (folder, file://, s3://, gs://, azblob://)')
+    .requiredOption(
+      '--snapshots <dir|url>',
+      'object-store root holding snapshots/v1/… (folder, file://, s3://, gs://, azblob://)',
+    )
     .requiredOption('--billing <file|dir>', 'billing export file or folder (repeatable)', collect)
     .option('--from <ISO>', 'window start (inclusive, UTC)')
     .option('--to <ISO>', 'window end (exclusive, UTC)')
     .option('--week <YYYY-Www>', 'an ISO week instead of --from/--to')
-    .option('--by <dims>', 'group by pod|namespace|controller|node|cluster|owner|team|service|env|cost_center|workload_type|label:<key>, comma-separated', 'namespace')
+    .option(
+      '--by <dims>',
+      'group by pod|namespace|controller|node|cluster|owner|team|service|env|cost_center|workload_type|label:<key>, comma-separated',
+      'namespace',
+    )
     .addOption(new Option('--idle <policy>', 'idle cost policy').choices(['separate', 'share']))
     .option('--weights <spec>', 'relative hourly prices, e.g. cpu=0.031611,ram=0.004237,gpu=0.95')
     .option('--cluster <name>', 'only this cluster (repeatable)', collect)
     .option('--config <file>', 'ownercost.yaml for owners, shared namespaces and policies')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'),
+    )
     .addHelpText(
       'after',
       `
@@ -114,20 +135,23 @@ Examples:
                 throw new UsageError('allocate: give --week, or both --from and --to');
               })();
         const dims = parseDimensions(o.by);
-        let policy: AllocationPolicy = o.config ? policyFromConfig((await loadConfig(o.config)).config) : DEFAULT_POLICY;
+        let policy: AllocationPolicy = o.config
+          ? policyFromConfig((await loadConfig(o.config)).config)
+          : DEFAULT_POLICY;
         if (o.idle) policy = { ...policy, idle: o.idle };
         if (o.weights) policy = { ...policy, weights: parseWeights(o.weights) };
         const outcome = await runAllocate({
           snapshots: o.snapshots,
           billing: o.billing,
-          windowStart: window.start,
-          windowEnd: window.end,
+          windows: [window],
           policy,
           clusters: o.cluster,
           onProgress: progress('allocate'),
         });
         warnBadInputs(outcome.badInputs, outcome.badInputCount);
-        const result = summarize(outcome.ledger, dims, outcome.currency);
+        const [ledger] = outcome.ledgers;
+        if (!ledger) throw new UsageError('allocate: no ledger');
+        const result = summarize(ledger, dims, outcome.currency);
         process.stdout.write(renderAllocation(result, dims, o.format));
       },
     );
@@ -135,33 +159,76 @@ Examples:
   const billing = program.command('billing').description('Inspect billing exports');
   billing
     .command('summarize')
-    .description('Totals of an export by provider, service, category or region, to check it before trusting it')
+    .description(
+      'Totals of an export by provider, service, category or region, to check it before trusting it',
+    )
     .requiredOption('--billing <file|dir>', 'billing export file or folder (repeatable)', collect)
     .option('--from <ISO>', 'window start (inclusive, UTC)')
     .option('--to <ISO>', 'window end (exclusive, UTC)')
-    .option('--by <columns>', 'ProviderName|ServiceName|ServiceCategory|RegionId|ChargeCategory, comma-separated', 'ProviderName')
+    .option(
+      '--by <columns>',
+      'ProviderName|ServiceName|ServiceCategory|RegionId|ChargeCategory, comma-separated',
+      'ProviderName',
+    )
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .addHelpText(
       'after',
       '\nExample:\n  ownercost billing summarize --billing ../shared/fixtures/billing/focus-1.0-sample.csv --by ProviderName,ServiceCategory\n',
     )
-    .action(async (o: { billing: string[]; from?: string; to?: string; by: string; format: 'table' | 'json' }) => {
-      const by = o.by
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
-      const source = await openDuckDbBillingSource(o.billing);
-      try {
-        const summary = await source.summarize({
-          windowStart: o.from ? parseInstant(o.from, '--from') : undefined,
-          windowEnd: o.to ? parseInstant(o.to, '--to') : undefined,
-          by,
-        });
-        warnBadInputs(source.badInputs(), source.badInputCount);
-        process.stdout.write(renderBillingSummary(summary, by, o.format));
-      } finally {
-        await source.close();
+    .action(
+      async (o: { billing: string[]; from?: string; to?: string; by: string; format: 'table' | 'json' }) => {
+        const by = o.by
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        const source = await openDuckDbBillingSource(o.billing);
+        try {
+          const summary = await source.summarize({
+            windowStart: o.from ? parseInstant(o.from, '--from') : undefined,
+            windowEnd: o.to ? parseInstant(o.to, '--to') : undefined,
+            by,
+          });
+          warnBadInputs(source.badInputs(), source.badInputCount);
+          process.stdout.write(renderBillingSummary(summary, by, o.format));
+        } finally {
+          await source.close();
+        }
+      },
+    );
+
+  program
+    .command('report')
+    .description(
+      'Run the weekly pipeline: allocate the week and the week before, build and deliver the reports',
+    )
+    .requiredOption('--config <file>', 'ownercost.yaml')
+    .option('--week <YYYY-Www>', 'ISO week to report (default: the last complete week)')
+    .option('--dry-run', 'write everything under --out and touch no external service', false)
+    .option('--out <dir>', 'output folder for dry-run delivery', 'out')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  ownercost report --config ownercost.yaml --week 2026-W47 --dry-run --out out\n  ownercost report --config out/sim/ownercost.yaml --dry-run\n',
+    )
+    .action(async (o: { config: string; week?: string; dryRun: boolean; out: string }) => {
+      const { config, baseDir } = await loadConfig(o.config);
+      const now = new Date();
+      const week = o.week ? (isoWeekWindow(o.week), o.week) : previousIsoWeek(isoWeekOf(now.getTime()));
+      if (!o.dryRun) {
+        throw new UsageError(
+          'report: live delivery (Slack, email, tickets) is not built yet; run with --dry-run',
+        );
       }
+      const result = await runWeekly({
+        config,
+        baseDir,
+        week,
+        outDir: o.out,
+        dryRun: o.dryRun,
+        now: now.toISOString(),
+        onProgress: progress('allocate'),
+      });
+      warnBadInputs([], result.badInputCount);
+      process.stdout.write(terminalSummary(result, 0).replace(/^ownercost demo/, 'ownercost report'));
     });
 
   program
@@ -171,7 +238,12 @@ Examples:
     .option('--seed <n>', 'random seed', positiveInt, 1)
     .addHelpText('after', '\nExample:\n  ownercost demo --out out --seed 1\n')
     .action(async (o: { out: string; seed: number }) => {
-      await runDemo({ outDir: o.out, seed: o.seed, write: (s) => process.stdout.write(s) });
+      await runDemo({
+        outDir: o.out,
+        seed: o.seed,
+        now: new Date().toISOString(),
+        write: (s) => process.stdout.write(s),
+      });
     });
 
   return program;

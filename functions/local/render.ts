@@ -6,7 +6,8 @@ import type { BillingSummaryRow } from '../../core/ports.js';
 
 export type Format = 'table' | 'json' | 'csv';
 
-const money = (v: number) => v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const money = (v: number) =>
+  v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(0)}%`);
 
 const ROW_COLUMNS: (keyof AllocationRow)[] = [
@@ -36,7 +37,20 @@ export function renderAllocation(result: AllocationResult, dims: readonly string
     ]);
   }
   const table = new Table({
-    head: [...dims, 'CPU', 'RAM', 'GPU', 'PV', 'LB', 'Network', 'Shared', 'Idle', 'Total', 'CPU eff', 'RAM eff'],
+    head: [
+      ...dims,
+      'CPU',
+      'RAM',
+      'GPU',
+      'PV',
+      'LB',
+      'Network',
+      'Shared',
+      'Idle',
+      'Total',
+      'CPU eff',
+      'RAM eff',
+    ],
     style: { head: [], border: [] },
     colAligns: [...dims.map(() => 'left' as const), ...Array(11).fill('right')],
   });

@@ -1,0 +1,216 @@
+/**
+ * The weekly pipeline: allocate this week and the week before in one pass, build the reports,
+ * render them per team, and deliver. In dry-run (today the only delivery) everything lands in
+ * `<out>/<week>/`; the cloud functions run this same use-case.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { allocationsCsv, writeAllocationsFocusParquet } from '../adapters/export/allocations.js';
+import {
+  renderOrgHtml,
+  renderTeamEmail,
+  renderTeamMarkdown,
+  renderTeamSlack,
+} from '../adapters/render/index.js';
+import type { Ledger } from '../core/allocation/engine.js';
+import { summarize } from '../core/allocation/summarize.js';
+import { policyFromConfig } from '../core/config/policy.js';
+import type { Config } from '../core/config/schema.js';
+import { UNOWNED } from '../core/owners/resolve.js';
+import { buildReports, type OrgReport } from '../core/report/model.js';
+import { exportRows } from '../core/report/rows.js';
+import { OwnercostError, UsageError } from '../core/schema/errors.js';
+import { safeName } from '../core/snapshots/keys.js';
+import { isoWeekWindow, previousIsoWeek } from '../core/time/window.js';
+import { runAllocate } from './allocate.js';
+
+export interface WeeklyRequest {
+  config: Config;
+  /** Folder that relative paths in the config are resolved against. */
+  baseDir: string;
+  week: string;
+  outDir: string;
+  dryRun: boolean;
+  /** ISO time of the run (passed in: core reads no clock). */
+  now: string;
+  onProgress?: (done: number, total: number, what: string) => void;
+}
+
+export interface TeamFiles {
+  team: string;
+  dir: string;
+  files: string[];
+}
+
+export interface WeeklyResult {
+  week: string;
+  org: OrgReport;
+  ledger: Ledger;
+  previousLedger: Ledger;
+  summary: WeeklySummary;
+  weekDir: string;
+  teams: TeamFiles[];
+  badInputCount: number;
+}
+
+export interface WeeklySummary {
+  schema: 'ownercost/summary/v1';
+  week: string;
+  window: { from: string; to: string };
+  previousWindow: { from: string; to: string };
+  currency: string;
+  generatedAt: string;
+  totals: ReturnType<typeof summarize>['totals'];
+  billedVsAllocated: {
+    billed: number;
+    estimated: number;
+    rowsTotal: number;
+    difference: number;
+    relative: number;
+  };
+  coverage: ReturnType<typeof summarize>['coverage'];
+  change: OrgReport['cost'];
+  changeSummary: string;
+  topTeams: { team: string; cost: number; previous: number; delta: number }[];
+  topMovers: { cluster: string; namespace: string; workload: string; delta: number; drivers: string[] }[];
+  clusters: { cluster: string; billed: number; cost: number; previous: number; coverage: number }[];
+  badInputCount: number;
+}
+
+function resolveUrlOrPath(value: string, baseDir: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    // file://./relative is relative to the config file, like plain paths.
+    if (value.startsWith('file://./') || value.startsWith('file://../')) {
+      return path.resolve(baseDir, value.slice('file://'.length));
+    }
+    return value;
+  }
+  return path.resolve(baseDir, value);
+}
+
+/** Teams that get their own report: configured teams and every owner with cost, not special rows. */
+function reportTeams(org: OrgReport, config: Config): string[] {
+  const names = new Set(Object.keys(config.teams));
+  for (const t of org.teams) if (!t.team.startsWith('__') && t.team !== UNOWNED) names.add(t.team);
+  return [...names].sort();
+}
+
+export async function runWeekly(req: WeeklyRequest): Promise<WeeklyResult> {
+  const { config } = req;
+  if (config.billing.engine !== 'duckdb') {
+    throw new UsageError(
+      `report: billing.engine "${config.billing.engine}" is not available in this build yet; use duckdb with billing.duckdb.paths`,
+    );
+  }
+  const paths = config.billing.duckdb?.paths;
+  if (!paths || paths.length === 0)
+    throw new UsageError('report: billing.duckdb.paths is required for the duckdb engine');
+  const current = isoWeekWindow(req.week);
+  const previous = isoWeekWindow(previousIsoWeek(req.week));
+  const policy = policyFromConfig(config);
+  const outcome = await runAllocate({
+    snapshots: resolveUrlOrPath(config.store, req.baseDir),
+    billing: paths.map((p) => resolveUrlOrPath(p, req.baseDir)),
+    windows: [previous, current],
+    policy,
+    clusters: config.clusters.length > 0 ? config.clusters.map((c) => c.name) : undefined,
+    onProgress: req.onProgress,
+  });
+  const [previousLedger, ledger] = outcome.ledgers;
+  if (!ledger || !previousLedger) throw new OwnercostError('report: allocation returned no ledger');
+  if (outcome.currency !== config.currency) {
+    throw new UsageError(
+      `report: the bill is in ${outcome.currency} but the config says currency: ${config.currency}`,
+    );
+  }
+  const org = buildReports({
+    week: req.week,
+    current: ledger,
+    previous: previousLedger,
+    currency: outcome.currency,
+    knownTeams: Object.keys(config.teams),
+  });
+  const byTeam = summarize(ledger, ['team'], outcome.currency);
+  const rowsTotal = byTeam.rows.reduce((s, r) => s + r.totalCost, 0);
+  const expected = byTeam.totals.billed + byTeam.totals.estimated;
+  const summary: WeeklySummary = {
+    schema: 'ownercost/summary/v1',
+    week: req.week,
+    window: { from: current.start, to: current.end },
+    previousWindow: { from: previous.start, to: previous.end },
+    currency: outcome.currency,
+    generatedAt: req.now,
+    totals: byTeam.totals,
+    billedVsAllocated: {
+      billed: byTeam.totals.billed,
+      estimated: byTeam.totals.estimated,
+      rowsTotal,
+      difference: rowsTotal - expected,
+      relative: expected !== 0 ? (rowsTotal - expected) / expected : 0,
+    },
+    coverage: byTeam.coverage,
+    change: org.cost,
+    changeSummary: org.changeSummary,
+    topTeams: org.teams
+      .filter((t) => !t.team.startsWith('__'))
+      .slice(0, 10)
+      .map((t) => ({ team: t.team, cost: t.cost.current, previous: t.cost.previous, delta: t.cost.delta })),
+    topMovers: org.topMovers.map((m) => ({
+      cluster: m.cluster,
+      namespace: m.namespace,
+      workload: `${m.kind}/${m.name}`,
+      delta: m.cost.delta,
+      drivers: m.drivers,
+    })),
+    clusters: org.clusters.map((c) => ({
+      cluster: c.cluster,
+      billed: c.billed,
+      cost: c.cost.current,
+      previous: c.cost.previous,
+      coverage: c.coverage,
+    })),
+    badInputCount: outcome.badInputCount,
+  };
+
+  // Dry-run delivery: every artefact a team would receive, as files.
+  const weekDir = path.join(req.outDir, req.week);
+  await mkdir(weekDir, { recursive: true });
+  const ctx = { generatedAt: req.now };
+  await writeFile(path.join(weekDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFile(path.join(weekDir, 'org.html'), renderOrgHtml(org, ctx));
+  const rows = exportRows(ledger);
+  await writeFile(path.join(weekDir, 'allocations.csv'), allocationsCsv(rows, outcome.currency));
+  await writeAllocationsFocusParquet(
+    rows,
+    path.join(weekDir, 'allocations.focus.parquet'),
+    policy,
+    outcome.currency,
+  );
+  const teams: TeamFiles[] = [];
+  for (const name of reportTeams(org, config)) {
+    const team = org.teams.find((t) => t.team === name);
+    if (!team) continue;
+    const dir = path.join(weekDir, 'teams', safeName(name));
+    await mkdir(dir, { recursive: true });
+    const slack = renderTeamSlack(org, team, ctx);
+    const email = renderTeamEmail(org, team, ctx);
+    const files = {
+      'slack.json': `${JSON.stringify({ channel: config.teams[name]?.slack ?? null, ...slack }, null, 2)}\n`,
+      'email.html': email.html,
+      'email.txt': email.text,
+      'report.md': renderTeamMarkdown(org, team, ctx),
+    };
+    for (const [file, body] of Object.entries(files)) await writeFile(path.join(dir, file), body);
+    teams.push({ team: name, dir, files: Object.keys(files) });
+  }
+  return {
+    week: req.week,
+    org,
+    ledger,
+    previousLedger,
+    summary,
+    weekDir,
+    teams,
+    badInputCount: outcome.badInputCount,
+  };
+}
