@@ -512,3 +512,41 @@ describe('conservation on a small cluster', () => {
     expect(result.totals.billed).toBeCloseTo(4.34, 10);
   });
 });
+
+describe('several windows in one pass', () => {
+  it('gives each window the ledger it would get alone', async () => {
+    const facts = [
+      hour(H0, { nodes: [node({ name: 'n1' })], pods: [pod({ name: 'a', cpuCoreHours: 2 })] }),
+      hour(H1, {
+        nodes: [node({ name: 'n1', hourStart: H1 })],
+        pods: [pod({ name: 'a', cpuCoreHours: 1, hourStart: H1 })],
+      }),
+    ];
+    const lines = [
+      line({ cost: 1, ResourceId: 'i-n1' }),
+      line({ cost: 3, ResourceId: 'i-n1', ChargePeriodStart: H1, ChargePeriodEnd: H2 }),
+    ];
+    const policy = withPolicy({});
+    const [first, second] = await allocateWindows({
+      policy,
+      windows: [
+        { start: H0, end: H1 },
+        { start: H1, end: H2 },
+      ],
+      ownerContext: noOwners,
+      hours: facts,
+      costLines: lines,
+    });
+    const alone = await allocateWindow({
+      policy,
+      windowStart: H1,
+      windowEnd: H2,
+      ownerContext: noOwners,
+      hours: facts,
+      costLines: lines,
+    });
+    expect(first?.clusters[0]?.billed).toBeCloseTo(1, 12);
+    expect(second?.clusters[0]?.billed).toBeCloseTo(3, 12);
+    expect(summarize(second as typeof alone, ['pod'], 'USD')).toEqual(summarize(alone, ['pod'], 'USD'));
+  });
+});
