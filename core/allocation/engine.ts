@@ -58,6 +58,8 @@ export interface Unit {
   lbCost: number;
   networkCost: number;
   networkByClass: Record<BilledNetworkClass, number>;
+  /** CPU, RAM and GPU cost by `nodePool/capacityType` of the nodes the pod ran on. */
+  computeByPool: Record<string, number>;
   /** Idle cost shared into this pod (`share` policy), or held by an `__idle__` unit. */
   idleCost: number;
   idleByResource: { cpu: number; ram: number; gpu: number; unobserved: number };
@@ -299,9 +301,10 @@ export class Allocator {
       const share = { cpu: cpuPart, gpu: gpuPart, ram: cost - cpuPart - gpuPart };
       const pods = podsByNode.get(`${node.cluster}\u0000${node.name}`) ?? [];
       const idle = this.idleUnit(node.cluster, node.nodePool, node.capacityType, hour);
-      this.allocateResource(pods, share.cpu, node.cpuCores, 'cpu', idle, day, estimated);
-      this.allocateResource(pods, share.ram, node.ramGiB, 'ram', idle, day, estimated);
-      this.allocateResource(pods, share.gpu, node.gpus, 'gpu', idle, day, estimated);
+      const pool = `${node.nodePool}/${node.capacityType}`;
+      this.allocateResource(pods, share.cpu, node.cpuCores, 'cpu', idle, day, estimated, pool);
+      this.allocateResource(pods, share.ram, node.ramGiB, 'ram', idle, day, estimated, pool);
+      this.allocateResource(pods, share.gpu, node.gpus, 'gpu', idle, day, estimated, pool);
     }
 
     // 5. Volumes: split evenly among concurrent mounters; the rest is unmounted.
@@ -427,6 +430,7 @@ export class Allocator {
     idle: Unit,
     day: number,
     estimated: boolean,
+    pool: string,
   ): void {
     if (cost === 0) return;
     let sumAlloc = 0;
@@ -440,6 +444,7 @@ export class Allocator {
         if (a === 0) continue;
         const c = cost * ((a * scale) / capacity);
         addResourceCost(p.unit, resource, c);
+        p.unit.computeByPool[pool] = (p.unit.computeByPool[pool] ?? 0) + c;
         addDaily(p.unit, day, c);
         if (estimated) p.unit.estimatedCost += c;
         given += c;
@@ -620,6 +625,7 @@ export class Allocator {
       lbCost: 0,
       networkCost: 0,
       networkByClass: zeroClasses(),
+      computeByPool: {},
       idleCost: 0,
       idleByResource: { cpu: 0, ram: 0, gpu: 0, unobserved: 0 },
       sharedBySource: { clusterFee: 0, unmatched: 0 },
