@@ -3,6 +3,7 @@
  * DuckDB, billing lines from an export read by DuckDB, allocated by core.
  */
 import { openDuckDbBillingSource } from '../adapters/billing/duckdb/index.js';
+import { type DuckDb, openDuckDb } from '../adapters/duckdb/connection.js';
 import { openSnapshotWarehouse } from '../adapters/snapshots/duckdb/index.js';
 import { openObjectStore } from '../adapters/storage/index.js';
 import { allocateWindows, type Ledger } from '../core/allocation/index.js';
@@ -12,7 +13,7 @@ import type { BadInput } from '../core/schema/errors.js';
 import { UsageError } from '../core/schema/errors.js';
 import type { Window } from '../core/time/window.js';
 
-export interface AllocateRequest {
+export interface AllocateRequest<T = undefined> {
   /** Object-store root holding `snapshots/v1/…` (folder or URL). */
   snapshots: string;
   /** Billing export files or folders. */
@@ -22,10 +23,13 @@ export interface AllocateRequest {
   policy: AllocationPolicy;
   clusters?: string[];
   onProgress?: (done: number, total: number, what: string) => void;
+  /** Runs with the loaded sample tables before they are dropped (findings, workload changes). */
+  inspect?: (db: DuckDb) => Promise<T>;
 }
 
-export interface AllocateOutcome {
+export interface AllocateOutcome<T = undefined> {
   ledgers: Ledger[];
+  inspected: T | undefined;
   currency: string;
   badInputs: BadInput[];
   badInputCount: number;
@@ -33,19 +37,22 @@ export interface AllocateOutcome {
 
 const HOUR_MS = 3_600_000;
 
-export async function runAllocate(req: AllocateRequest): Promise<AllocateOutcome> {
+export async function runAllocate<T = undefined>(req: AllocateRequest<T>): Promise<AllocateOutcome<T>> {
   if (req.windows.length === 0) throw new UsageError('allocate: no window');
   const windowStart = new Date(Math.min(...req.windows.map((w) => Date.parse(w.start)))).toISOString();
   const windowEnd = new Date(Math.max(...req.windows.map((w) => Date.parse(w.end)))).toISOString();
   const store = openObjectStore(req.snapshots);
   const billing = await openDuckDbBillingSource(req.billing);
+  const db = await openDuckDb();
   const warehouse = await openSnapshotWarehouse({
     store,
     windowStart,
     windowEnd,
     clusters: req.clusters,
+    db,
   }).catch(async (err: unknown) => {
     await billing.close();
+    db.close();
     throw err;
   });
   try {
@@ -83,8 +90,10 @@ export async function runAllocate(req: AllocateRequest): Promise<AllocateOutcome
       costLines: lines,
       onHour: () => req.onProgress?.(++done, totalHours, 'hours allocated'),
     });
+    const inspected = req.inspect ? await req.inspect(db) : undefined;
     return {
       ledgers,
+      inspected,
       currency: currency ?? 'USD',
       badInputs: [...warehouse.badInputs(), ...billing.badInputs()],
       badInputCount: warehouse.badInputCount + billing.badInputCount,
@@ -92,5 +101,6 @@ export async function runAllocate(req: AllocateRequest): Promise<AllocateOutcome
   } finally {
     await billing.close();
     await warehouse.close();
+    db.close();
   }
 }

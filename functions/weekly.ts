@@ -5,6 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { DuckDb } from '../adapters/duckdb/connection.js';
 import { allocationsCsv, writeAllocationsFocusParquet } from '../adapters/export/allocations.js';
 import {
   renderOrgHtml,
@@ -95,8 +96,13 @@ function reportTeams(org: OrgReport, config: Config): string[] {
   return [...names].sort();
 }
 
-export async function runWeekly(req: WeeklyRequest): Promise<WeeklyResult> {
-  const { config } = req;
+/** Allocates a week and the week before in one pass over the configured store and bill. */
+export async function allocateTwoWeeks<T = undefined>(
+  config: Config,
+  baseDir: string,
+  week: string,
+  options: { onProgress?: WeeklyRequest['onProgress']; inspect?: (db: DuckDb) => Promise<T> } = {},
+) {
   if (config.billing.engine !== 'duckdb') {
     throw new UsageError(
       `report: billing.engine "${config.billing.engine}" is not available in this build yet; use duckdb with billing.duckdb.paths`,
@@ -105,24 +111,32 @@ export async function runWeekly(req: WeeklyRequest): Promise<WeeklyResult> {
   const paths = config.billing.duckdb?.paths;
   if (!paths || paths.length === 0)
     throw new UsageError('report: billing.duckdb.paths is required for the duckdb engine');
-  const current = isoWeekWindow(req.week);
-  const previous = isoWeekWindow(previousIsoWeek(req.week));
+  const current = isoWeekWindow(week);
+  const previous = isoWeekWindow(previousIsoWeek(week));
   const policy = policyFromConfig(config);
   const outcome = await runAllocate({
-    snapshots: resolveUrlOrPath(config.store, req.baseDir),
-    billing: paths.map((p) => resolveUrlOrPath(p, req.baseDir)),
+    snapshots: resolveUrlOrPath(config.store, baseDir),
+    billing: paths.map((p) => resolveUrlOrPath(p, baseDir)),
     windows: [previous, current],
     policy,
     clusters: config.clusters.length > 0 ? config.clusters.map((c) => c.name) : undefined,
-    onProgress: req.onProgress,
+    onProgress: options.onProgress,
+    inspect: options.inspect,
   });
-  const [previousLedger, ledger] = outcome.ledgers;
-  if (!ledger || !previousLedger) throw new OwnercostError('report: allocation returned no ledger');
   if (outcome.currency !== config.currency) {
     throw new UsageError(
       `report: the bill is in ${outcome.currency} but the config says currency: ${config.currency}`,
     );
   }
+  const [previousLedger, ledger] = outcome.ledgers;
+  if (!ledger || !previousLedger) throw new OwnercostError('report: allocation returned no ledger');
+  return { ...outcome, ledger, previousLedger, policy, current, previous };
+}
+
+export async function runWeekly(req: WeeklyRequest): Promise<WeeklyResult> {
+  const { config } = req;
+  const outcome = await allocateTwoWeeks(config, req.baseDir, req.week, { onProgress: req.onProgress });
+  const { ledger, previousLedger, policy, current, previous } = outcome;
   const org = buildReports({
     week: req.week,
     current: ledger,

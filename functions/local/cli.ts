@@ -2,6 +2,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { openDuckDbBillingSource } from '../../adapters/billing/duckdb/index.js';
 import { loadConfig } from '../../adapters/config/load.js';
+import { renderExplanationMarkdown, renderExplanationTable } from '../../adapters/render/explain.js';
 import { type AllocationPolicy, DEFAULT_POLICY } from '../../core/allocation/policy.js';
 import { parseDimensions, summarize } from '../../core/allocation/summarize.js';
 import { policyFromConfig } from '../../core/config/policy.js';
@@ -16,6 +17,7 @@ import {
 } from '../../core/time/window.js';
 import { runAllocate } from '../allocate.js';
 import { runDemo, terminalSummary } from '../demo.js';
+import { runExplain } from '../explain.js';
 import { runSimulate } from '../simulate.js';
 import { runWeekly } from '../weekly.js';
 import { type Format, progress, renderAllocation, renderBillingSummary } from './render.js';
@@ -230,6 +232,50 @@ Examples:
       warnBadInputs([], result.badInputCount);
       process.stdout.write(terminalSummary(result, 0).replace(/^ownercost demo/, 'ownercost report'));
     });
+
+  program
+    .command('explain')
+    .description(
+      'Which namespaces and workloads explain the change of a cluster (or a team) this week, and why',
+    )
+    .requiredOption('--config <file>', 'ownercost.yaml')
+    .option('--cluster <name>', 'the cluster to explain')
+    .option('--team <name>', 'explain a team instead of a cluster')
+    .option('--week <YYYY-Www>', 'ISO week (default: the last complete week)')
+    .option('--target <share>', 'share of the change the ranked workloads must explain', '0.8')
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['table', 'json', 'markdown'])
+        .default('table'),
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  ownercost explain --config out/sim/ownercost.yaml --cluster prod-use1 --week 2026-W47\n  ownercost explain --config ownercost.yaml --team ml-platform --format markdown\n',
+    )
+    .action(
+      async (o: {
+        config: string;
+        cluster?: string;
+        team?: string;
+        week?: string;
+        target: string;
+        format: 'table' | 'json' | 'markdown';
+      }) => {
+        if (!o.cluster && !o.team) throw new UsageError('explain: give --cluster or --team');
+        const target = Number(o.target);
+        if (!(target > 0 && target <= 1)) throw new UsageError('--target must be a share in (0, 1]');
+        const { config, baseDir } = await loadConfig(o.config);
+        const week = o.week ? (isoWeekWindow(o.week), o.week) : previousIsoWeek(isoWeekOf(Date.now()));
+        const ex = await runExplain({ config, baseDir, week, cluster: o.cluster, team: o.team, target });
+        process.stdout.write(
+          o.format === 'json'
+            ? `${JSON.stringify(ex, null, 2)}\n`
+            : o.format === 'markdown'
+              ? renderExplanationMarkdown(ex)
+              : renderExplanationTable(ex),
+        );
+      },
+    );
 
   program
     .command('demo')
