@@ -2,9 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'core/**/*.test.ts', 'adapters/**/*.test.ts'],
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/e2e/globalSetup.ts'],
     testTimeout: 60_000,
-    hookTimeout: 60_000,
+    hookTimeout: 300_000,
     pool: 'forks',
   },
 });

@@ -115,31 +115,27 @@ export function terminalSummary(result: WeeklyResult, seconds: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function runDemo(req: DemoRequest): Promise<WeeklyResult> {
-  const started = performance.now();
-  const simDir = path.join(req.outDir, 'sim');
-  await runSimulate({
-    outDir: simDir,
-    seed: req.seed,
-    weeks: 2,
-    scale: 'small',
-    onProgress: progress('simulate'),
-  });
+/** The weekly pipeline on a simulated organisation: writes its config, reports week 2. */
+export async function reportSimulation(
+  simDir: string,
+  outDir: string,
+  now: string,
+  onProgress?: (done: number, total: number, what: string) => void,
+): Promise<WeeklyResult> {
   const truth = JSON.parse(await readFile(path.join(simDir, 'truth.json'), 'utf8')) as TruthFile;
   const configFile = path.join(simDir, 'ownercost.yaml');
   const yaml = `# The configuration of the simulated organisation (written by ownercost demo).\n${stringify(demoConfig(truth))}`;
   await writeFile(configFile, yaml);
   const config = parseConfig(yaml, configFile);
   const week = truth.window.weeks[1] ?? isoWeekOf(Date.parse(truth.window.start) + 7 * 86_400_000);
-  const result = await runWeekly({
-    config,
-    baseDir: simDir,
-    week,
-    outDir: req.outDir,
-    dryRun: true,
-    now: req.now,
-    onProgress: progress('allocate'),
-  });
+  return runWeekly({ config, baseDir: simDir, week, outDir, dryRun: true, now, onProgress });
+}
+
+export async function runDemo(req: DemoRequest): Promise<WeeklyResult> {
+  const started = performance.now();
+  const simDir = path.join(req.outDir, 'sim');
+  await runSimulate({ outDir: simDir, seed: req.seed, weeks: 2, scale: 'small', onProgress: progress('simulate') });
+  const result = await reportSimulation(simDir, req.outDir, req.now, progress('allocate'));
   req.write(terminalSummary(result, (performance.now() - started) / 1000));
   return result;
 }
