@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { openDuckDbBillingSource } from '../../adapters/billing/duckdb/index.js';
 import { loadConfig } from '../../adapters/config/load.js';
 import { renderExplanationMarkdown, renderExplanationTable } from '../../adapters/render/explain.js';
+import { registerAgentCommands } from '../../agent/cli.js';
 import { type AllocationPolicy, DEFAULT_POLICY } from '../../core/allocation/policy.js';
 import { parseDimensions, summarize } from '../../core/allocation/summarize.js';
 import { policyFromConfig } from '../../core/config/policy.js';
@@ -292,6 +293,7 @@ Examples:
       });
     });
 
+  registerAgentCommands(program);
   return program;
 }
 
