@@ -29,7 +29,8 @@ export interface SimWindow {
 
 /** The window of `weeks` ISO weeks starting at `weekStartMs`, which must be a Monday 00:00 UTC. */
 export function makeWindow(weekStartMs: number, weeks: number): SimWindow {
-  if (!Number.isInteger(weeks) || weeks < 1) throw new Error(`simulator: weeks must be a positive integer, got ${weeks}`);
+  if (!Number.isInteger(weeks) || weeks < 1)
+    throw new Error(`simulator: weeks must be a positive integer, got ${weeks}`);
   const d = new Date(weekStartMs);
   if (weekStartMs % DAY_MS !== 0 || d.getUTCDay() !== 1) {
     throw new Error(`simulator: weekStart must be a Monday 00:00 UTC, got ${d.toISOString()}`);
