@@ -8,7 +8,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../core/schema/errors.js';
 import { loadNodeAgentConfig, type NodeAgentConfig } from './config.js';
 import { runNodeAgent } from './node/index.js';
-import { FileTopologyProvider, StaticTopologyProvider, type TopologyProvider } from './node/topology.js';
+import { FileTopologyProvider, type TopologyProvider } from './node/topology.js';
 
 /** Cluster mode's entry point (agent/cluster/index.ts), typed here so this file compiles without it. */
 interface ClusterAgentModule {

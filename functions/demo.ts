@@ -134,7 +134,13 @@ export async function reportSimulation(
 export async function runDemo(req: DemoRequest): Promise<WeeklyResult> {
   const started = performance.now();
   const simDir = path.join(req.outDir, 'sim');
-  await runSimulate({ outDir: simDir, seed: req.seed, weeks: 2, scale: 'small', onProgress: progress('simulate') });
+  await runSimulate({
+    outDir: simDir,
+    seed: req.seed,
+    weeks: 2,
+    scale: 'small',
+    onProgress: progress('simulate'),
+  });
   const result = await reportSimulation(simDir, req.outDir, req.now, progress('allocate'));
   req.write(terminalSummary(result, (performance.now() - started) / 1000));
   return result;

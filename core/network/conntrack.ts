@@ -320,15 +320,25 @@ function fastTuple(b: Uint8Array, p: number, end: number, e: ConntrackEntry, rep
   const v6 = e.family === 6;
   p = v6 ? parseV6(b, p, end, e.addr, slot) : parseV4(b, p, end, e.addr, slot);
   // " dst="
-  if (p < 0 || p + 5 > end || b[p] !== SP || b[p + 1] !== 0x64 || b[p + 2] !== 0x73 || b[p + 3] !== 0x74 || b[p + 4] !== EQ) {
+  if (
+    p < 0 ||
+    p + 5 > end ||
+    b[p] !== SP ||
+    b[p + 1] !== 0x64 ||
+    b[p + 2] !== 0x73 ||
+    b[p + 3] !== 0x74 ||
+    b[p + 4] !== EQ
+  ) {
     return -1;
   }
   p = v6 ? parseV6(b, p + 5, end, e.addr, slot + 4) : parseV4(b, p + 5, end, e.addr, slot + 4);
   // " sport="
-  if (p < 0 || p + 7 > end || b[p] !== SP || b[p + 1] !== 0x73 || !isPort(b, p + 2) || b[p + 6] !== EQ) return -1;
+  if (p < 0 || p + 7 > end || b[p] !== SP || b[p + 1] !== 0x73 || !isPort(b, p + 2) || b[p + 6] !== EQ)
+    return -1;
   p = digits(b, p + 7, end);
   // " dport="
-  if (p < 0 || p + 7 > end || b[p] !== SP || b[p + 1] !== 0x64 || !isPort(b, p + 2) || b[p + 6] !== EQ) return -1;
+  if (p < 0 || p + 7 > end || b[p] !== SP || b[p + 1] !== 0x64 || !isPort(b, p + 2) || b[p + 6] !== EQ)
+    return -1;
   const sport = (NUM[0] as number) & 0xffff;
   p = digits(b, p + 7, end);
   // " packets="
@@ -423,8 +433,16 @@ function parseTail(b: Uint8Array, start: number, end: number, e: ConntrackEntry)
   if (b[eq - 1] !== 0x65 || b[eq - 2] !== 0x73 || b[eq - 3] !== 0x75 || b[eq - 4] !== SP) return false; // use=
   let z = tokenBack(b, start, eq - 4);
   // `delta-time=N` (nf_conntrack_timestamp=1) sits between zone and use.
-  if (z >= 0 && b[z - 1] === 0x65 && b[z - 2] === 0x6d && b[z - 5] === 0x2d && b[z - 11] === SP) z = tokenBack(b, start, z - 11);
-  if (z >= 0 && b[z - 1] === 0x65 && b[z - 2] === 0x6e && b[z - 3] === 0x6f && b[z - 4] === 0x7a && b[z - 5] === SP) {
+  if (z >= 0 && b[z - 1] === 0x65 && b[z - 2] === 0x6d && b[z - 5] === 0x2d && b[z - 11] === SP)
+    z = tokenBack(b, start, z - 11);
+  if (
+    z >= 0 &&
+    b[z - 1] === 0x65 &&
+    b[z - 2] === 0x6e &&
+    b[z - 3] === 0x6f &&
+    b[z - 4] === 0x7a &&
+    b[z - 5] === SP
+  ) {
     e.zone = (NUM[0] as number) & 0xffff;
     return true;
   }
@@ -546,7 +564,12 @@ function keyIs(buf: Uint8Array, start: number, key: Uint8Array): boolean {
 }
 
 /** The general parser alone (tests compare it with the fast path). */
-export function parseConntrackLineGeneral(buf: Uint8Array, start: number, end: number, e: ConntrackEntry): number {
+export function parseConntrackLineGeneral(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  e: ConntrackEntry,
+): number {
   return parseGeneral(buf, start, end, e);
 }
 

@@ -44,7 +44,9 @@ export function parseInstant(value: string, what: string): string {
   const withZone = /[zZ]|[+-]\d{2}:?\d{2}$/.test(text) ? text : `${text}Z`;
   const ms = Date.parse(withZone);
   if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(ms)) {
-    throw new UsageError(`${what}: "${value}" is not an ISO-8601 date or time (e.g. 2026-11-16 or 2026-11-16T00:00:00Z)`);
+    throw new UsageError(
+      `${what}: "${value}" is not an ISO-8601 date or time (e.g. 2026-11-16 or 2026-11-16T00:00:00Z)`,
+    );
   }
   return new Date(ms).toISOString();
 }
@@ -53,7 +55,8 @@ export function parseInstant(value: string, what: string): string {
 export function parseWindow(from: string, to: string): Window {
   const start = parseInstant(from, '--from');
   const end = parseInstant(to, '--to');
-  if (Date.parse(end) <= Date.parse(start)) throw new UsageError(`--to (${end}) must be after --from (${start})`);
+  if (Date.parse(end) <= Date.parse(start))
+    throw new UsageError(`--to (${end}) must be after --from (${start})`);
   if (Date.parse(start) % 3_600_000 !== 0 || Date.parse(end) % 3_600_000 !== 0) {
     throw new UsageError('--from and --to must fall on whole hours (allocation is hourly)');
   }

@@ -215,7 +215,8 @@ Examples:
     .action(async (o: { config: string; week?: string; dryRun: boolean; out: string }) => {
       const { config, baseDir } = await loadConfig(o.config);
       const now = new Date();
-      const week = o.week ? (isoWeekWindow(o.week), o.week) : previousIsoWeek(isoWeekOf(now.getTime()));
+      const week = o.week ?? previousIsoWeek(isoWeekOf(now.getTime()));
+      isoWeekWindow(week);
       if (!o.dryRun) {
         throw new UsageError(
           'report: live delivery (Slack, email, tickets) is not built yet; run with --dry-run',
@@ -266,7 +267,8 @@ Examples:
         const target = Number(o.target);
         if (!(target > 0 && target <= 1)) throw new UsageError('--target must be a share in (0, 1]');
         const { config, baseDir } = await loadConfig(o.config);
-        const week = o.week ? (isoWeekWindow(o.week), o.week) : previousIsoWeek(isoWeekOf(Date.now()));
+        const week = o.week ?? previousIsoWeek(isoWeekOf(Date.now()));
+        isoWeekWindow(week);
         const ex = await runExplain({ config, baseDir, week, cluster: o.cluster, team: o.team, target });
         process.stdout.write(
           o.format === 'json'

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type AllocationPolicy, allocateWindow, allocateWindows, withPolicy } from '../../core/allocation/index.js';
+import {
+  type AllocationPolicy,
+  allocateWindow,
+  allocateWindows,
+  withPolicy,
+} from '../../core/allocation/index.js';
 import { type Dimension, summarize } from '../../core/allocation/summarize.js';
 import type { HourFacts, OwnerContext } from '../../core/allocation/types.js';
 import type { CostLine } from '../../core/schema/costLine.js';

@@ -124,9 +124,15 @@ describe('ownercost command line', () => {
   it.each([
     [['allocate', '--snapshots', 'x', '--billing', 'y', '--week', '2026-W99'], /week/],
     [['allocate', '--snapshots', 'x', '--billing', 'y', '--from', '2026-11-16'], /--to|--week/],
-    [['allocate', '--snapshots', 'x', '--billing', 'y', '--week', '2026-W47', '--by', 'colour'], /unknown dimension "colour"/],
+    [
+      ['allocate', '--snapshots', 'x', '--billing', 'y', '--week', '2026-W47', '--by', 'colour'],
+      /unknown dimension "colour"/,
+    ],
     [['allocate', '--snapshots', 'x', '--billing', 'y', '--week', '2026-W47', '--idle', 'maybe'], /idle/],
-    [['allocate', '--snapshots', 'x', '--billing', 'y', '--week', '2026-W47', '--weights', 'cpu=-1'], /--weights/],
+    [
+      ['allocate', '--snapshots', 'x', '--billing', 'y', '--week', '2026-W47', '--weights', 'cpu=-1'],
+      /--weights/,
+    ],
     [['frobnicate'], /unknown command/],
   ])('rejects %j with one clear line and exit code 2', async (args, message) => {
     const { code, stderr } = await cli(args);

@@ -4,8 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { stringify } from 'yaml';
 import { describe, expect, inject, it } from 'vitest';
+import { stringify } from 'yaml';
 import { parseConfig } from '../../adapters/config/load.js';
 import { demoConfig } from '../../functions/demo.js';
 import { runExplain } from '../../functions/explain.js';
@@ -33,7 +33,9 @@ describe('explain on the demo week', () => {
       const causes = truth.causes.filter((c) => c.cluster === cluster);
       const top = ex.namespaces.slice(0, causes.length).map((n) => n.namespace);
       for (const cause of causes) {
-        expect(top, `${cause.description} should rank among the first ${causes.length}`).toContain(cause.namespace);
+        expect(top, `${cause.description} should rank among the first ${causes.length}`).toContain(
+          cause.namespace,
+        );
       }
       const first = ex.items[0];
       expect(first?.drivers.length).toBeGreaterThan(0);

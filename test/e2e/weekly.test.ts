@@ -53,7 +53,9 @@ describe('the weekly report on the demo organisation', () => {
   });
 
   it('reports totals equal to the billed total of the simulated week within 1e-6', () => {
-    const billed = truth.billed.filter((b) => b.week === result.week).reduce((s, b) => s + b.effectiveCost, 0);
+    const billed = truth.billed
+      .filter((b) => b.week === result.week)
+      .reduce((s, b) => s + b.effectiveCost, 0);
     expect(rel(summary.totals.billed, billed)).toBeLessThan(1e-6);
     expect(rel(summary.billedVsAllocated.rowsTotal, billed)).toBeLessThan(1e-6);
     const t = summary.totals;
@@ -64,8 +66,10 @@ describe('the weekly report on the demo organisation', () => {
     expect(summary.change.delta).toBeGreaterThan(0);
     for (const cause of truth.causes) {
       const named = cause.workload
-        ? summary.changeSummary.includes(cause.workload) || summary.topMovers.some((m) => m.workload.endsWith(`/${cause.workload}`))
-        : summary.changeSummary.includes(cause.namespace) || summary.topMovers.some((m) => m.namespace === cause.namespace);
+        ? summary.changeSummary.includes(cause.workload) ||
+          summary.topMovers.some((m) => m.workload.endsWith(`/${cause.workload}`))
+        : summary.changeSummary.includes(cause.namespace) ||
+          summary.topMovers.some((m) => m.namespace === cause.namespace);
       expect(named, `${cause.description} should be named`).toBe(true);
     }
   });

@@ -299,11 +299,30 @@ describe('conntrack line parser', () => {
       if (r1 === PARSE_OK) expect(snapshot(e1)).toEqual(snapshot(e2));
     };
     for (const l of real) check(l);
-    const chars = fc.constantFrom(' ', '=', '.', ':', '0', '9', 'a', 'f', 'x', '[', ']', 'z', 'i', 'd', '\t', '-');
+    const chars = fc.constantFrom(
+      ' ',
+      '=',
+      '.',
+      ':',
+      '0',
+      '9',
+      'a',
+      'f',
+      'x',
+      '[',
+      ']',
+      'z',
+      'i',
+      'd',
+      '\t',
+      '-',
+    );
     fc.assert(
       fc.property(
         fc.constantFrom(...real),
-        fc.array(fc.tuple(fc.nat(), fc.oneof(chars, fc.string({ maxLength: 3 })), fc.boolean()), { maxLength: 3 }),
+        fc.array(fc.tuple(fc.nat(), fc.oneof(chars, fc.string({ maxLength: 3 })), fc.boolean()), {
+          maxLength: 3,
+        }),
         (line, edits) => {
           // The fast path reads the fixed-width header and the tail (`… zone=N use=N [id=N]`)
           // leniently, as the kernel prints them: mutate the tuples.

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDirectShipper, openShipper } from '../../../agent/node/ship.js';
 import { readNdjson } from '../../../adapters/snapshots/ndjson.js';
 import { FsObjectStore } from '../../../adapters/storage/fs.js';
+import { createDirectShipper, openShipper } from '../../../agent/node/ship.js';
 import type { FlowRecord, SnapshotRecord } from '../../../core/schema/records.js';
 
 const flow: FlowRecord = {
@@ -34,8 +34,21 @@ describe('node agent shipping', () => {
   });
 
   it.each([
-    ['the direct uploader', (sink: string) => Promise.resolve(createDirectShipper({ sink, spoolDir: '', spoolMaxBytes: 1, source: 'node-node-a' }))],
-    ['whatever openShipper picks', (sink: string) => openShipper({ sink, spoolDir: path.join(tmp, 'spool'), spoolMaxBytes: 1 << 20, source: 'node-node-a' })],
+    [
+      'the direct uploader',
+      (sink: string) =>
+        Promise.resolve(createDirectShipper({ sink, spoolDir: '', spoolMaxBytes: 1, source: 'node-node-a' })),
+    ],
+    [
+      'whatever openShipper picks',
+      (sink: string) =>
+        openShipper({
+          sink,
+          spoolDir: path.join(tmp, 'spool'),
+          spoolMaxBytes: 1 << 20,
+          source: 'node-node-a',
+        }),
+    ],
   ])('%s writes a batch under its idempotent network key', async (_name, open) => {
     const sink = path.join(tmp, _name.replace(/\W+/g, '-'));
     const shipper = await open(`file://${sink}`);
@@ -46,9 +59,12 @@ describe('node agent shipping', () => {
     const store = new FsObjectStore(sink);
     const keys: string[] = [];
     for await (const k of store.list('snapshots/v1/')) keys.push(k);
-    expect(keys).toEqual(['snapshots/v1/kind=network/cluster=c1/dt=2026-11-16/hour=10/20261116T100500Z-node-node-a.ndjson.gz']);
+    expect(keys).toEqual([
+      'snapshots/v1/kind=network/cluster=c1/dt=2026-11-16/hour=10/20261116T100500Z-node-node-a.ndjson.gz',
+    ]);
     const got: SnapshotRecord[] = [];
-    for await (const rec of readNdjson((await store.get(keys[0] as string)) as Uint8Array, 'x', () => {})) got.push(rec);
+    for await (const rec of readNdjson((await store.get(keys[0] as string)) as Uint8Array, 'x', () => {}))
+      got.push(rec);
     expect(got).toEqual([flow]);
   });
 });
