@@ -49,4 +49,11 @@ export interface Finding {
   confidence: 'high' | 'medium' | 'low';
   /** The change that started it, when known (image, generation, replicas, parallelism, schedule). */
   since?: string;
+  /**
+   * For a namespace-wide finding (old preview environment, unowned cost): the `Kind/name` of each
+   * workload it covers, so a report or a test can name them without parsing the evidence.
+   */
+  workloads?: string[];
+  /** What the finding's subject costs per month (30.4 days) in the billing currency, when it differs from the saving. */
+  monthlyCost?: number;
 }
