@@ -102,6 +102,12 @@ export function terminalSummary(result: WeeklyResult, seconds: number): string {
   }
   lines.push('');
   lines.push(`Why: ${org.changeSummary}`);
+  const saving = result.findings.reduce((x, f) => x + f.monthlySavings, 0);
+  lines.push('');
+  lines.push(`Findings: ${result.findings.length} reviewed plans, est. ${money(saving)}/month in savings`);
+  for (const f of result.findings.slice(0, 5)) {
+    lines.push(`  ${money(f.monthlySavings).padStart(12)}/mo  ${f.team.padEnd(18)} ${f.title}`);
+  }
   lines.push(
     `Coverage: ${(summary.coverage.observedRatio * 100).toFixed(1)}% of billed node-hours observed; ${(summary.coverage.estimatedShare * 100).toFixed(1)}% estimated`,
   );

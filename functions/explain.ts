@@ -29,6 +29,7 @@ export async function runExplain(req: ExplainRequest): Promise<Explanation> {
     previous,
     currency: outcome.currency,
     scope: { cluster: req.cluster, team: req.team },
+    changes: outcome.changes,
     target: req.target,
   });
 }

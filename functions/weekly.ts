@@ -5,7 +5,6 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { DuckDb } from '../adapters/duckdb/connection.js';
 import { allocationsCsv, writeAllocationsFocusParquet } from '../adapters/export/allocations.js';
 import {
   renderOrgHtml,
@@ -13,10 +12,15 @@ import {
   renderTeamMarkdown,
   renderTeamSlack,
 } from '../adapters/render/index.js';
+import { loadWorkloadFacts } from '../adapters/snapshots/duckdb/workloadFacts.js';
 import type { Ledger } from '../core/allocation/engine.js';
 import { summarize } from '../core/allocation/summarize.js';
 import { policyFromConfig } from '../core/config/policy.js';
 import type { Config } from '../core/config/schema.js';
+import { renderMarkdown, ticketBody } from '../core/delivery/ticketBody.js';
+import type { WorkloadChange } from '../core/explain/explain.js';
+import { detectFindings, parseFindingThresholds, reviewersFromConfig } from '../core/findings/index.js';
+import type { Finding } from '../core/findings/types.js';
 import { UNOWNED } from '../core/owners/resolve.js';
 import { buildReports, type OrgReport } from '../core/report/model.js';
 import { exportRows } from '../core/report/rows.js';
@@ -49,6 +53,7 @@ export interface WeeklyResult {
   ledger: Ledger;
   previousLedger: Ledger;
   summary: WeeklySummary;
+  findings: Finding[];
   weekDir: string;
   teams: TeamFiles[];
   badInputCount: number;
@@ -97,11 +102,11 @@ function reportTeams(org: OrgReport, config: Config): string[] {
 }
 
 /** Allocates a week and the week before in one pass over the configured store and bill. */
-export async function allocateTwoWeeks<T = undefined>(
+export async function allocateTwoWeeks(
   config: Config,
   baseDir: string,
   week: string,
-  options: { onProgress?: WeeklyRequest['onProgress']; inspect?: (db: DuckDb) => Promise<T> } = {},
+  options: { onProgress?: WeeklyRequest['onProgress'] } = {},
 ) {
   if (config.billing.engine !== 'duckdb') {
     throw new UsageError(
@@ -121,7 +126,7 @@ export async function allocateTwoWeeks<T = undefined>(
     policy,
     clusters: config.clusters.length > 0 ? config.clusters.map((c) => c.name) : undefined,
     onProgress: options.onProgress,
-    inspect: options.inspect,
+    inspect: (db) => loadWorkloadFacts(db, { windowStart: current.start, windowEnd: current.end }),
   });
   if (outcome.currency !== config.currency) {
     throw new UsageError(
@@ -129,14 +134,33 @@ export async function allocateTwoWeeks<T = undefined>(
     );
   }
   const [previousLedger, ledger] = outcome.ledgers;
-  if (!ledger || !previousLedger) throw new OwnercostError('report: allocation returned no ledger');
-  return { ...outcome, ledger, previousLedger, policy, current, previous };
+  const facts = outcome.inspected;
+  if (!ledger || !previousLedger || !facts) throw new OwnercostError('report: allocation returned no ledger');
+  const changes: WorkloadChange[] = facts.changes.map((c) => ({
+    cluster: c.cluster,
+    namespace: c.namespace,
+    kind: c.kind,
+    name: c.name,
+    field: c.field,
+    before: c.before,
+    after: c.after,
+    at: c.ts,
+  }));
+  return { ...outcome, ledger, previousLedger, policy, current, previous, facts, changes };
 }
 
 export async function runWeekly(req: WeeklyRequest): Promise<WeeklyResult> {
   const { config } = req;
   const outcome = await allocateTwoWeeks(config, req.baseDir, req.week, { onProgress: req.onProgress });
   const { ledger, previousLedger, policy, current, previous } = outcome;
+  const findings = detectFindings({
+    ledger,
+    facts: outcome.facts,
+    thresholds: parseFindingThresholds(config.findings),
+    reviewers: reviewersFromConfig(config),
+    platformTeam: config.owners.platformTeam,
+    currency: outcome.currency,
+  });
   const org = buildReports({
     week: req.week,
     current: ledger,
@@ -189,7 +213,16 @@ export async function runWeekly(req: WeeklyRequest): Promise<WeeklyResult> {
   // Dry-run delivery: every artefact a team would receive, as files.
   const weekDir = path.join(req.outDir, req.week);
   await mkdir(weekDir, { recursive: true });
-  const ctx = { generatedAt: req.now };
+  const ctx = {
+    generatedAt: req.now,
+    findings: findings.map((f) => ({
+      team: f.team,
+      title: f.title,
+      monthlySavings: f.monthlySavings,
+      fingerprint: f.fingerprint,
+    })),
+  };
+  await writeFile(path.join(weekDir, 'findings.json'), `${JSON.stringify(findings, null, 2)}\n`);
   await writeFile(path.join(weekDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   await writeFile(path.join(weekDir, 'org.html'), renderOrgHtml(org, ctx));
   const rows = exportRows(ledger);
@@ -215,6 +248,14 @@ export async function runWeekly(req: WeeklyRequest): Promise<WeeklyResult> {
       'report.md': renderTeamMarkdown(org, team, ctx),
     };
     for (const [file, body] of Object.entries(files)) await writeFile(path.join(dir, file), body);
+    const mine = findings.filter((f) => f.team === name);
+    if (mine.length > 0) {
+      await mkdir(path.join(dir, 'tickets'), { recursive: true });
+      for (const f of mine) {
+        const body = renderMarkdown(ticketBody(f, { week: req.week, currency: outcome.currency }));
+        await writeFile(path.join(dir, 'tickets', `${f.fingerprint}.md`), `# ${f.title}\n\n${body}`);
+      }
+    }
     teams.push({ team: name, dir, files: Object.keys(files) });
   }
   return {
@@ -223,6 +264,7 @@ export async function runWeekly(req: WeeklyRequest): Promise<WeeklyResult> {
     ledger,
     previousLedger,
     summary,
+    findings,
     weekDir,
     teams,
     badInputCount: outcome.badInputCount,
