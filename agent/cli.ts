@@ -8,7 +8,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../core/schema/errors.js';
 import { loadNodeAgentConfig, type NodeAgentConfig } from './config.js';
 import { runNodeAgent } from './node/index.js';
-import { FileTopologyProvider, type TopologyProvider } from './node/topology.js';
+import { FileTopologyProvider, StaticTopologyProvider, type TopologyProvider } from './node/topology.js';
 
 /** Cluster mode's entry point (agent/cluster/index.ts), typed here so this file compiles without it. */
 interface ClusterAgentModule {
@@ -141,7 +141,13 @@ Examples:
       if (!cluster) throw new UsageError('agent node: give --cluster (or cluster: in --config)');
       let topology: TopologyProvider;
       if (flags.topology) topology = new FileTopologyProvider(flags.topology);
-      else {
+      else if (!flags.kubeconfig && !process.env.KUBERNETES_SERVICE_HOST) {
+        // Outside a cluster with no kubeconfig there is no API server to ask.
+        log(
+          'agent node: no --topology, --kubeconfig or in-cluster API server; pods are unknown (traffic counts as __host__)',
+        );
+        topology = new StaticTopologyProvider({ nodes: [], pods: [], services: [] });
+      } else {
         // The API server: this node's pods (or every pod, for remote zones), nodes and services.
         const { KubeTopologyProvider, loadKubeConfig } = await import('../adapters/kube/index.js');
         topology = new KubeTopologyProvider({

@@ -103,20 +103,21 @@ export const AI_COLOR: Record<AiCategory | 'core', string> = {
   core: '#94a3b8',
 };
 
-const SPECIAL_TEAMS: Record<string, string> = {
-  __idle__: 'Idle capacity',
-  __unmounted__: 'Unmounted volumes',
-  __shared__: 'Shared (unallocated)',
-  unowned: 'Unowned',
-};
+// A Map, not an object: team names are untrusted and may be `toString` or `__proto__`.
+const SPECIAL_TEAMS = new Map<string, string>([
+  ['__idle__', 'Idle capacity'],
+  ['__unmounted__', 'Unmounted volumes'],
+  ['__shared__', 'Shared (unallocated)'],
+  ['unowned', 'Unowned'],
+]);
 
 /** Human name of a team, special rows included (raw: escape it for the format). */
 export function teamName(team: string): string {
-  return SPECIAL_TEAMS[team] ?? team;
+  return SPECIAL_TEAMS.get(team) ?? team;
 }
 
 export function isSpecialTeam(team: string): boolean {
-  return team in SPECIAL_TEAMS;
+  return SPECIAL_TEAMS.has(team);
 }
 
 /** Display limits per list; renderers pick what fits their medium. */

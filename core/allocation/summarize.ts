@@ -113,7 +113,10 @@ export function dimensionValue(u: Unit, dim: Dimension): string {
     case 'node':
       return u.node;
     default:
-      if (dim.startsWith('label:')) return u.labels[dim.slice(6)] ?? SPECIAL.unlabeled;
+      if (dim.startsWith('label:')) {
+        const key = dim.slice(6);
+        return Object.hasOwn(u.labels, key) ? (u.labels[key] ?? SPECIAL.unlabeled) : SPECIAL.unlabeled;
+      }
       return u.owners?.[dim as OwnerAttribute] ?? UNOWNED;
   }
 }
