@@ -30,8 +30,14 @@ function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
+/** DuckDB's memory limit for the measured phases (it spills to disk beyond it); `--memory-limit`. */
+const MEMORY_LIMIT = (() => {
+  const i = process.argv.indexOf('--memory-limit');
+  return i >= 0 ? (process.argv[i + 1] as string) : '1GB';
+})();
+
 async function openFileDb(file: string): Promise<DuckDb> {
-  const instance = await DuckDBInstance.create(file, { threads: '2' });
+  const instance = await DuckDBInstance.create(file, { threads: '2', memory_limit: MEMORY_LIMIT });
   const conn = await instance.connect();
   return {
     instance,
@@ -204,6 +210,8 @@ async function main(): Promise<void> {
             String(days),
             '--nodes',
             String(nodes),
+            '--memory-limit',
+            MEMORY_LIMIT,
           ],
           { encoding: 'utf8', maxBuffer: 1 << 20 },
         ),
@@ -214,6 +222,7 @@ async function main(): Promise<void> {
       pods,
       nodes,
       days,
+      duckdbMemoryLimit: MEMORY_LIMIT,
       podSamples: samples,
       generateSeconds: Number(genSeconds.toFixed(1)),
       floor: { ...f, seconds: Number(f.seconds.toFixed(2)), peakRssMiB: Math.round(f.peakRssMiB) },
