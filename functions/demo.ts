@@ -113,9 +113,9 @@ export function terminalSummary(result: WeeklyResult, seconds: number): string {
   );
   lines.push('');
   lines.push(`Files: ${result.weekDir}/`);
-  lines.push('  summary.json  org.html  allocations.csv  allocations.focus.parquet');
+  lines.push('  summary.json  org.html  findings.json  allocations.csv  allocations.focus.parquet');
   lines.push(
-    `  teams/<team>/{email.html, email.txt, slack.json, report.md} for ${result.teams.length} teams`,
+    `  teams/<team>/{email.html, email.txt, slack.json, report.md, tickets/<fingerprint>.md} for ${result.teams.length} teams`,
   );
   lines.push(`Done in ${seconds.toFixed(1)} s.`);
   return `${lines.join('\n')}\n`;
