@@ -43,7 +43,18 @@ describe('Shipper during an object-store outage (s3rver)', () => {
 
     // Healthy: the first batch goes straight through.
     await shipper.enqueue(batch('prod', tss[0] as string, 4));
-    await until(async () => (await store.get(keyOf(tss[0] as string))) !== null, 10_000, 'first upload');
+    // Wait until the shipper itself has seen the upload succeed and cleared its spool, so stopping
+    // the server below cannot race the first upload's response.
+    await until(
+      async () => {
+        const m = await registry.getSingleMetric('ownercost_ship_uploads_total')?.get();
+        const ok = (m?.values.find((v) => v.labels.result === 'success')?.value ?? 0) >= 1;
+        const left = (await readdir(spoolDir)).filter((f) => f.endsWith('.batch'));
+        return ok && left.length === 0 && (await store.get(keyOf(tss[0] as string))) !== null;
+      },
+      10_000,
+      'first upload',
+    );
 
     // Outage: stop the server, keep enqueuing.
     await s3.stop();
