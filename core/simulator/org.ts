@@ -3,6 +3,7 @@
  * classic workloads, the planted week-over-week causes and the planted waste. Pure data built
  * from the window, the scale and a seeded generator.
  */
+import type { FindingType } from '../findings/types.js';
 import { Rng } from './rng.js';
 import {
   DAY_MS,
@@ -45,20 +46,8 @@ export interface PlantedCause {
   evidence: { nodePool?: string; resourceIds?: string[] };
 }
 
-export type WasteType =
-  | 'overprovisioned-requests'
-  | 'idle-workload'
-  | 'cronjob-too-often'
-  | 'job-retrying'
-  | 'old-preview-env'
-  | 'nodepool-overprovisioned'
-  | 'orphan-volume'
-  | 'expensive-storage-class'
-  | 'gpu-warm-idle'
-  | 'eval-on-ondemand'
-  | 'cross-zone-traffic'
-  | 'nat-storage-traffic'
-  | 'unowned';
+/** What the simulator plants is what the detectors find: one vocabulary. */
+export type WasteType = FindingType;
 
 /**
  * Planted waste. `workload` names a controller; for namespace-wide waste it is '' (scope
