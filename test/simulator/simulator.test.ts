@@ -1,7 +1,9 @@
 /** The seeded simulator: determinism, valid records, a bill consistent with the snapshots, planted truth. */
+
 import { beforeAll, describe, expect, it } from 'vitest';
 import { curTagKey as readerCurTagKey } from '../../adapters/billing/duckdb/tags.js';
 import { classifyLine, nodeAssetId, resourceSegments } from '../../core/billing/classify.js';
+import { FINDING_TYPES } from '../../core/findings/thresholds.js';
 import { type SnapshotRecord, SnapshotRecord as SnapshotRecordSchema } from '../../core/schema/records.js';
 import { createSimulation, curTagKey, type Simulation } from '../../core/simulator/index.js';
 import { SAMPLES_PER_HOUR, SAMPLES_PER_WEEK } from '../../core/simulator/time.js';
@@ -369,23 +371,8 @@ describe('planted truth', () => {
   it('lists causes, every waste type, and clean workloads that are not waste', () => {
     const truth = sim.truth();
     expect(truth.causes.length).toBeGreaterThanOrEqual(3);
-    expect(new Set(truth.waste.map((w) => w.type))).toEqual(
-      new Set([
-        'overprovisioned-requests',
-        'idle-workload',
-        'cronjob-too-often',
-        'job-retrying',
-        'old-preview-env',
-        'nodepool-overprovisioned',
-        'orphan-volume',
-        'expensive-storage-class',
-        'gpu-warm-idle',
-        'eval-on-ondemand',
-        'cross-zone-traffic',
-        'nat-storage-traffic',
-        'unowned',
-      ]),
-    );
+    // Every finding type the detectors know is planted somewhere.
+    expect(new Set(truth.waste.map((w) => w.type))).toEqual(new Set(FINDING_TYPES));
     expect(truth.healthy.length).toBeGreaterThanOrEqual(5);
     const wasteful = new Set(truth.waste.map((w) => `${w.cluster}/${w.namespace}/${w.workload}`));
     for (const h of truth.healthy)
