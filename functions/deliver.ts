@@ -12,7 +12,7 @@ import type { RetryOptions } from '@slack/web-api';
 import { composeRaw, SesEmailSender, SmtpEmailSender } from '../adapters/delivery/email.js';
 import { DeliveryLedger } from '../adapters/delivery/ledger.js';
 import { type Env, resolveSecret } from '../adapters/delivery/secrets.js';
-import { WebApiSlackNotifier } from '../adapters/delivery/slack.js';
+import { DEFAULT_SLACK_RETRY, WebApiSlackNotifier } from '../adapters/delivery/slack.js';
 import { GitHubTracker } from '../adapters/delivery/tickets/github.js';
 import { JiraTracker } from '../adapters/delivery/tickets/jira.js';
 import { LinearTracker } from '../adapters/delivery/tickets/linear.js';
@@ -88,7 +88,8 @@ export interface DeliverRequest {
   week: string;
   teams: TeamDelivery[];
   clients: DeliveryClients;
-  store: ObjectStore;
+  /** Holds the delivery ledger; required unless `dryRunDir`. */
+  store?: ObjectStore;
   settings?: DeliverySettings;
   /** Send again even when the ledger says it was sent. */
   force?: boolean;
@@ -128,8 +129,14 @@ class Aborted extends Error {
 
 interface Ctx {
   req: DeliverRequest;
-  ledger: DeliveryLedger;
+  /** Null in a dry run without a store: dry-run paths never read or write the ledger. */
+  ledger: DeliveryLedger | null;
   now: () => Date;
+}
+
+function ledger(ctx: Ctx): DeliveryLedger {
+  if (!ctx.ledger) throw new UsageError('deliver: no store for the delivery ledger');
+  return ctx.ledger;
 }
 
 function checkAbort(ctx: Ctx, what: string): void {
@@ -175,7 +182,7 @@ async function deliverSlack(ctx: Ctx, t: TeamDelivery): Promise<DeliveryResult> 
       ids: {},
     };
   }
-  let entry = await ctx.ledger.read(week, t.team, 'slack');
+  let entry = await ledger(ctx).read(week, t.team, 'slack');
   if (entry?.status === 'sent' && !ctx.req.force) {
     return {
       ...base,
@@ -198,7 +205,7 @@ async function deliverSlack(ctx: Ctx, t: TeamDelivery): Promise<DeliveryResult> 
   // run goes on with what it knows and says that a re-run would post again.
   const record = async (next: SlackLedger): Promise<SlackLedger> => {
     try {
-      return await ctx.ledger.write(next);
+      return await ledger(ctx).write(next);
     } catch (err) {
       warnings.push(`${messageOf(err)}: a re-run would post again`);
       return next;
@@ -283,7 +290,7 @@ async function deliverEmail(ctx: Ctx, t: TeamDelivery): Promise<DeliveryResult> 
       ids: { messageId: message.messageId },
     };
   }
-  const entry = await ctx.ledger.read(week, t.team, 'email');
+  const entry = await ledger(ctx).read(week, t.team, 'email');
   if (entry?.status === 'sent' && !ctx.req.force) {
     return {
       ...base,
@@ -299,7 +306,7 @@ async function deliverEmail(ctx: Ctx, t: TeamDelivery): Promise<DeliveryResult> 
   const sent = await sender.send(message, { date: ctx.now() });
   const ids = { messageId: sent.messageId, ...(sent.providerId ? { providerId: sent.providerId } : {}) };
   try {
-    await ctx.ledger.write({ week, team: t.team, channel: 'email', status: 'sent', to: message.to, ...ids });
+    await ledger(ctx).write({ week, team: t.team, channel: 'email', status: 'sent', to: message.to, ...ids });
   } catch (err) {
     return { ...base, status: 'sent', detail: `sent, but ${messageOf(err)}: a re-run would send again`, ids };
   }
@@ -355,7 +362,7 @@ async function deliverTickets(ctx: Ctx, t: TeamDelivery): Promise<DeliveryResult
   if (ctx.req.dryRunDir) return dryRunTickets(ctx, t, base);
   const { week } = ctx.req;
   const { kind, project } = t.tracker;
-  const previous = await ctx.ledger.read(week, t.team, 'tickets');
+  const previous = await ledger(ctx).read(week, t.team, 'tickets');
   if (previous?.status === 'sent' && !ctx.req.force) {
     return {
       ...base,
@@ -397,7 +404,7 @@ async function deliverTickets(ctx: Ctx, t: TeamDelivery): Promise<DeliveryResult
   });
 
   const record = (status: TicketsLedger['status']) =>
-    ctx.ledger.write({
+    ledger(ctx).write({
       week,
       team: t.team,
       channel: 'tickets',
@@ -516,8 +523,10 @@ export async function deliverWeek(req: DeliverRequest): Promise<DeliverOutcome> 
     if (names.has(t.team)) throw new UsageError(`deliver: team ${JSON.stringify(t.team)} is listed twice`);
     names.add(t.team);
   }
+  if (!req.store && !req.dryRunDir)
+    throw new UsageError('deliver: a store for the delivery ledger is required unless dry-run');
   const now = req.now ?? (() => new Date());
-  const ctx: Ctx = { req, ledger: new DeliveryLedger(req.store, now), now };
+  const ctx: Ctx = { req, ledger: req.store ? new DeliveryLedger(req.store, now) : null, now };
   const channels = req.onlyChannel ? [req.onlyChannel] : [...CHANNELS];
   const results: DeliveryResult[] = [];
   await pool(teams, req.concurrency ?? 4, async (t) => {
@@ -549,29 +558,14 @@ export async function deliverWeek(req: DeliverRequest): Promise<DeliverOutcome> 
 // ---------------------------------------------------------------------------------------------
 // Composition from the config (for the CLI and the cloud entry points)
 
-export interface TrackerCredentials {
-  /** Secret references (`env:NAME`) or, for URLs, plain values. */
-  jira?: { url: string; email: string; token: string };
-  github?: { token: string; baseUrl?: string };
-  linear?: { apiKey: string; apiUrl?: string };
-}
-
-/** Where tracker credentials come from until the config schema carries them. */
-export const DEFAULT_TRACKER_CREDENTIALS: Required<TrackerCredentials> = {
-  jira: { url: 'env:JIRA_URL', email: 'env:JIRA_EMAIL', token: 'env:JIRA_API_TOKEN' },
-  github: { token: 'env:GITHUB_TOKEN' },
-  linear: { apiKey: 'env:LINEAR_API_KEY' },
-};
-
 export interface BuildClientsOptions {
   env?: Env;
   slack?: { slackApiUrl?: string; retryConfig?: RetryOptions; minIntervalMs?: number };
   smtp?: { ignoreTLS?: boolean; requireTLS?: boolean };
   ses?: SESv2ClientConfig;
-  trackers?: TrackerCredentials;
 }
 
-/** A URL given either as a secret reference or as is. */
+/** A value given either as a secret reference or as is. */
 function plainOrSecret(ref: string | undefined, env: Env, what: string): string | undefined {
   if (ref === undefined) return undefined;
   return /^(env|aws-sm|gcp-sm|azure-kv):/.test(ref) ? resolveSecret(ref, env, what) : ref;
@@ -590,6 +584,10 @@ export function buildDeliveryClients(config: Config, options: BuildClientsOption
   if (slack) {
     clients.slack = new WebApiSlackNotifier({
       token: resolveSecret(slack.token, env, 'delivery.slack.token'),
+      ...(slack.apiUrl
+        ? { slackApiUrl: slack.apiUrl.endsWith('/') ? slack.apiUrl : `${slack.apiUrl}/` }
+        : {}),
+      retryConfig: { ...DEFAULT_SLACK_RETRY, retries: slack.retries },
       ...options.slack,
     });
   }
@@ -615,32 +613,35 @@ export function buildDeliveryClients(config: Config, options: BuildClientsOption
     clients.email = sender;
     closers.push(() => sender.close());
   }
-  const creds = { ...DEFAULT_TRACKER_CREDENTIALS, ...options.trackers };
+  const creds: Partial<NonNullable<Config['delivery']['tickets']>> = config.delivery.tickets ?? {};
   const trackers = new Map<TrackerKind, TicketTracker>();
+  const missing = (kind: TrackerKind, keys: string) =>
+    new UsageError(`delivery.tickets.${kind} is not configured (${keys}): needed for ${kind} tickets`);
   clients.tracker = (kind) => {
     const cached = trackers.get(kind);
     if (cached) return cached;
     let tracker: TicketTracker;
     if (kind === 'jira') {
       const c = creds.jira;
+      if (!c) throw missing(kind, 'url, email, token');
       tracker = new JiraTracker({
-        host: plainOrSecret(c.url, env, 'jira url') as string,
-        email: plainOrSecret(c.email, env, 'jira email') as string,
-        apiToken: resolveSecret(c.token, env, 'jira token'),
+        host: c.url,
+        email: plainOrSecret(c.email, env, 'delivery.tickets.jira.email') as string,
+        apiToken: resolveSecret(c.token, env, 'delivery.tickets.jira.token'),
       });
     } else if (kind === 'github') {
       const c = creds.github;
-      const baseUrl = plainOrSecret(c.baseUrl, env, 'github baseUrl') ?? env.GITHUB_API_URL;
+      if (!c) throw missing(kind, 'token, and baseUrl for GitHub Enterprise Server');
       tracker = new GitHubTracker({
-        token: resolveSecret(c.token, env, 'github token'),
-        ...(baseUrl ? { baseUrl } : {}),
+        token: resolveSecret(c.token, env, 'delivery.tickets.github.token'),
+        ...(c.baseUrl ? { baseUrl: c.baseUrl } : {}),
       });
     } else {
       const c = creds.linear;
-      const apiUrl = plainOrSecret(c.apiUrl, env, 'linear apiUrl');
+      if (!c) throw missing(kind, 'apiKey');
       tracker = new LinearTracker({
-        apiKey: resolveSecret(c.apiKey, env, 'linear apiKey'),
-        ...(apiUrl ? { apiUrl } : {}),
+        apiKey: resolveSecret(c.apiKey, env, 'delivery.tickets.linear.apiKey'),
+        ...(c.apiUrl ? { apiUrl: c.apiUrl } : {}),
       });
     }
     trackers.set(kind, tracker);
@@ -652,21 +653,21 @@ export function buildDeliveryClients(config: Config, options: BuildClientsOption
   return clients;
 }
 
-/** Delivery settings from the config (sender, ticket cap, currency). */
-export function deliverySettingsFromConfig(
-  config: Config,
-  extra: { unsubscribe?: DeliverySettings['unsubscribe']; wontDoFactor?: number } = {},
-): DeliverySettings {
+/** Delivery settings from the config (sender, unsubscribe targets, ticket policy, currency). */
+export function deliverySettingsFromConfig(config: Config): DeliverySettings {
+  const { email, tickets } = config.delivery;
   return {
-    ...(config.delivery.email ? { from: config.delivery.email.from } : {}),
-    ...(extra.unsubscribe ? { unsubscribe: extra.unsubscribe } : {}),
+    ...(email ? { from: email.from } : {}),
+    ...(email?.unsubscribe ? { unsubscribe: email.unsubscribe } : {}),
     currency: config.currency,
-    ticketPolicy: {
-      ...(config.delivery.tickets
-        ? { maxNewPerTeamPerRun: config.delivery.tickets.maxNewPerTeamPerRun }
-        : {}),
-      ...(extra.wontDoFactor !== undefined ? { wontDoFactor: extra.wontDoFactor } : {}),
-    },
+    ...(tickets
+      ? {
+          ticketPolicy: {
+            maxNewPerTeamPerRun: tickets.maxNewPerTeamPerRun,
+            wontDoFactor: tickets.wontDoFactor,
+          },
+        }
+      : {}),
   };
 }
 

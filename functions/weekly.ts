@@ -1,7 +1,8 @@
 /**
  * The weekly pipeline: allocate this week and the week before in one pass, build the reports,
- * render them per team, and deliver. In dry-run (today the only delivery) everything lands in
- * `<out>/<week>/`; the cloud functions run this same use-case.
+ * render them per team into `<out>/<week>/`, and deliver them (Slack, email, tickets) exactly
+ * once per team and week. In dry-run, what would be sent is written under `<out>/<week>/` too and
+ * no external service is touched. The cloud functions run this same use-case.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,17 +18,26 @@ import type { Ledger } from '../core/allocation/engine.js';
 import { summarize } from '../core/allocation/summarize.js';
 import { policyFromConfig } from '../core/config/policy.js';
 import type { Config } from '../core/config/schema.js';
-import { renderMarkdown, ticketBody } from '../core/delivery/ticketBody.js';
+import type { Channel } from '../core/delivery/ports.js';
 import type { WorkloadChange } from '../core/explain/explain.js';
 import { detectFindings, parseFindingThresholds, reviewersFromConfig } from '../core/findings/index.js';
 import type { Finding } from '../core/findings/types.js';
 import { UNOWNED } from '../core/owners/resolve.js';
+import type { ObjectStore } from '../core/ports.js';
 import { buildReports, type OrgReport } from '../core/report/model.js';
 import { exportRows } from '../core/report/rows.js';
 import { OwnercostError, UsageError } from '../core/schema/errors.js';
 import { safeName } from '../core/snapshots/keys.js';
 import { isoWeekWindow, previousIsoWeek } from '../core/time/window.js';
 import { runAllocate } from './allocate.js';
+import {
+  type DeliverOutcome,
+  type DeliveryClients,
+  deliverWeek,
+  deliverySettingsFromConfig,
+  type TeamDelivery,
+  teamTargets,
+} from './deliver.js';
 
 export interface WeeklyRequest {
   config: Config;
@@ -36,9 +46,22 @@ export interface WeeklyRequest {
   week: string;
   outDir: string;
   dryRun: boolean;
+  /** Live delivery (required unless `dryRun`): the clients and the store that holds the ledger. */
+  delivery?: LiveDelivery;
   /** ISO time of the run (passed in: core reads no clock). */
   now: string;
   onProgress?: (done: number, total: number, what: string) => void;
+}
+
+export interface LiveDelivery {
+  clients: DeliveryClients;
+  store: ObjectStore;
+  /** Send again what the ledger says was sent. */
+  force?: boolean;
+  onlyTeam?: string;
+  onlyChannel?: Channel;
+  /** Stops further sends; what was sent is in the ledger, so a re-run resumes. */
+  signal?: AbortSignal;
 }
 
 export interface TeamFiles {
@@ -56,6 +79,8 @@ export interface WeeklyResult {
   findings: Finding[];
   weekDir: string;
   teams: TeamFiles[];
+  /** What was sent, skipped (already sent, or dry-run) or failed, per team and channel. */
+  delivery: DeliverOutcome;
   badInputCount: number;
 }
 
@@ -83,7 +108,7 @@ export interface WeeklySummary {
   badInputCount: number;
 }
 
-function resolveUrlOrPath(value: string, baseDir: string): string {
+export function resolveUrlOrPath(value: string, baseDir: string): string {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
     // file://./relative is relative to the config file, like plain paths.
     if (value.startsWith('file://./') || value.startsWith('file://../')) {
@@ -151,6 +176,7 @@ export async function allocateTwoWeeks(
 
 export async function runWeekly(req: WeeklyRequest): Promise<WeeklyResult> {
   const { config } = req;
+  if (!req.dryRun && !req.delivery) throw new UsageError('report: live delivery needs clients and a store');
   const outcome = await allocateTwoWeeks(config, req.baseDir, req.week, { onProgress: req.onProgress });
   const { ledger, previousLedger, policy, current, previous } = outcome;
   const findings = detectFindings({
@@ -234,6 +260,7 @@ export async function runWeekly(req: WeeklyRequest): Promise<WeeklyResult> {
     outcome.currency,
   );
   const teams: TeamFiles[] = [];
+  const deliveries: TeamDelivery[] = [];
   for (const name of reportTeams(org, config)) {
     const team = org.teams.find((t) => t.team === name);
     if (!team) continue;
@@ -241,23 +268,54 @@ export async function runWeekly(req: WeeklyRequest): Promise<WeeklyResult> {
     await mkdir(dir, { recursive: true });
     const slack = renderTeamSlack(org, team, ctx);
     const email = renderTeamEmail(org, team, ctx);
+    const target = teamTargets(config, name);
     const files = {
-      'slack.json': `${JSON.stringify({ channel: config.teams[name]?.slack ?? null, ...slack }, null, 2)}\n`,
+      'slack.json': `${JSON.stringify({ channel: target.slackChannel ?? null, ...slack }, null, 2)}\n`,
       'email.html': email.html,
       'email.txt': email.text,
       'report.md': renderTeamMarkdown(org, team, ctx),
     };
     for (const [file, body] of Object.entries(files)) await writeFile(path.join(dir, file), body);
-    const mine = findings.filter((f) => f.team === name);
-    if (mine.length > 0) {
-      await mkdir(path.join(dir, 'tickets'), { recursive: true });
-      for (const f of mine) {
-        const body = renderMarkdown(ticketBody(f, { week: req.week, currency: outcome.currency }));
-        await writeFile(path.join(dir, 'tickets', `${f.fingerprint}.md`), `# ${f.title}\n\n${body}`);
-      }
-    }
     teams.push({ team: name, dir, files: Object.keys(files) });
+    deliveries.push({
+      team: name,
+      ...(target.slackChannel ? { slack: { channel: target.slackChannel, payload: slack } } : {}),
+      ...(target.emailTo
+        ? {
+            email: {
+              to: target.emailTo,
+              subject: email.subject,
+              html: email.html,
+              text: email.text,
+              csv: allocationsCsv(
+                rows.filter((r) => r.team === name),
+                outcome.currency,
+              ),
+            },
+          }
+        : {}),
+      findings: findings.filter((f) => f.team === name),
+      ...(target.tracker ? { tracker: target.tracker } : {}),
+      ...(target.reviewer ? { reviewer: target.reviewer } : {}),
+    });
   }
+  // Dry-run: what would be sent (email.eml, tickets/) lands beside the reports; nothing is touched.
+  const live = req.dryRun ? undefined : req.delivery;
+  const delivery = await deliverWeek({
+    week: req.week,
+    teams: deliveries,
+    clients: live?.clients ?? {},
+    settings: deliverySettingsFromConfig(config),
+    ...(live ? { store: live.store } : { now: () => new Date(req.now) }),
+    ...(live
+      ? {
+          ...(live.force ? { force: true } : {}),
+          ...(live.onlyTeam !== undefined ? { onlyTeam: live.onlyTeam } : {}),
+          ...(live.onlyChannel ? { onlyChannel: live.onlyChannel } : {}),
+          ...(live.signal ? { signal: live.signal } : {}),
+        }
+      : { dryRunDir: weekDir }),
+  });
   return {
     week: req.week,
     org,
@@ -267,6 +325,7 @@ export async function runWeekly(req: WeeklyRequest): Promise<WeeklyResult> {
     findings,
     weekDir,
     teams,
+    delivery,
     badInputCount: outcome.badInputCount,
   };
 }

@@ -108,13 +108,48 @@ export const ConfigSchema = z
       .default({}),
     delivery: z
       .object({
-        slack: z.object({ token: SecretRef }).strict().optional(),
+        slack: z
+          .object({
+            token: SecretRef,
+            /** Web API base URL (GovSlack, a proxy); default https://slack.com/api/. */
+            apiUrl: z.string().url().optional(),
+            /** Retries of a failed post (HTTP 5xx, network), with backoff; 429s also wait Retry-After. */
+            retries: z.number().int().min(0).max(10).default(4),
+          })
+          .strict()
+          .optional(),
         email: z
-          .object({ transport: z.enum(['smtp', 'ses']), url: SecretRef.optional(), from: z.string() })
+          .object({
+            transport: z.enum(['smtp', 'ses']),
+            url: SecretRef.optional(),
+            from: z.string(),
+            /** List-Unsubscribe targets: a mailto: URI and an https one-click (RFC 8058) endpoint. */
+            unsubscribe: z
+              .object({
+                mailto: z.string().startsWith('mailto:').optional(),
+                url: z.string().url().startsWith('https://').optional(),
+              })
+              .strict()
+              .optional(),
+          })
           .strict()
           .optional(),
         tickets: z
-          .object({ maxNewPerTeamPerRun: z.number().int().positive().default(5) })
+          .object({
+            maxNewPerTeamPerRun: z.number().int().positive().default(5),
+            /** A won't-do ticket speaks again only when the saving grows by more than this factor. */
+            wontDoFactor: z.number().gt(1).default(2),
+            jira: z
+              .object({
+                url: z.string().url(),
+                email: z.union([SecretRef, z.string().email()]),
+                token: SecretRef,
+              })
+              .strict()
+              .optional(),
+            github: z.object({ token: SecretRef, baseUrl: z.string().url().optional() }).strict().optional(),
+            linear: z.object({ apiKey: SecretRef, apiUrl: z.string().url().optional() }).strict().optional(),
+          })
           .strict()
           .optional(),
       })

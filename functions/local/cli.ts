@@ -3,10 +3,12 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { openDuckDbBillingSource } from '../../adapters/billing/duckdb/index.js';
 import { loadConfig } from '../../adapters/config/load.js';
 import { renderExplanationMarkdown, renderExplanationTable } from '../../adapters/render/explain.js';
+import { openObjectStore } from '../../adapters/storage/index.js';
 import { registerAgentCommands } from '../../agent/cli.js';
 import { type AllocationPolicy, DEFAULT_POLICY } from '../../core/allocation/policy.js';
 import { parseDimensions, summarize } from '../../core/allocation/summarize.js';
 import { policyFromConfig } from '../../core/config/policy.js';
+import { CHANNELS, type Channel } from '../../core/delivery/ports.js';
 import type { BadInput } from '../../core/schema/errors.js';
 import { OwnercostError, UsageError } from '../../core/schema/errors.js';
 import {
@@ -17,11 +19,12 @@ import {
   previousIsoWeek,
 } from '../../core/time/window.js';
 import { runAllocate } from '../allocate.js';
+import { buildDeliveryClients, type DeliveryClients } from '../deliver.js';
 import { runDemo, terminalSummary } from '../demo.js';
 import { runExplain } from '../explain.js';
 import { runSimulate } from '../simulate.js';
-import { runWeekly } from '../weekly.js';
-import { type Format, progress, renderAllocation, renderBillingSummary } from './render.js';
+import { resolveUrlOrPath, runWeekly } from '../weekly.js';
+import { type Format, progress, renderAllocation, renderBillingSummary, renderDelivery } from './render.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -202,38 +205,94 @@ Examples:
   program
     .command('report')
     .description(
-      'Run the weekly pipeline: allocate the week and the week before, build and deliver the reports',
+      'Run the weekly pipeline: allocate the week and the week before, build the reports and deliver them to each team (Slack, email, tickets) exactly once',
     )
     .requiredOption('--config <file>', 'ownercost.yaml')
     .option('--week <YYYY-Www>', 'ISO week to report (default: the last complete week)')
-    .option('--dry-run', 'write everything under --out and touch no external service', false)
-    .option('--out <dir>', 'output folder for dry-run delivery', 'out')
+    .option('--dry-run', 'write what would be sent under --out and touch no external service', false)
+    .option('--out <dir>', 'output folder for the reports (and, in a dry run, what would be sent)', 'out')
+    .option('--force', 'send again what the delivery ledger says was already sent', false)
+    .option('--only-team <team>', 'deliver to this team only')
+    .addOption(new Option('--only-channel <channel>', 'deliver on this channel only').choices([...CHANNELS]))
     .addHelpText(
       'after',
-      '\nExamples:\n  ownercost report --config ownercost.yaml --week 2026-W47 --dry-run --out out\n  ownercost report --config out/sim/ownercost.yaml --dry-run\n',
+      '\nExamples:\n  ownercost report --config ownercost.yaml --week 2026-W47 --dry-run --out out\n  ownercost report --config ownercost.yaml --week 2026-W47\n  ownercost report --config ownercost.yaml --week 2026-W47 --only-team ml-platform --only-channel slack --force\n\nExit codes: 0 everything delivered (or already delivered), 1 a delivery failed (re-run to retry it), 2 bad arguments or config.\n',
     )
-    .action(async (o: { config: string; week?: string; dryRun: boolean; out: string }) => {
-      const { config, baseDir } = await loadConfig(o.config);
-      const now = new Date();
-      const week = o.week ?? previousIsoWeek(isoWeekOf(now.getTime()));
-      isoWeekWindow(week);
-      if (!o.dryRun) {
-        throw new UsageError(
-          'report: live delivery (Slack, email, tickets) is not built yet; run with --dry-run',
-        );
-      }
-      const result = await runWeekly({
-        config,
-        baseDir,
-        week,
-        outDir: o.out,
-        dryRun: o.dryRun,
-        now: now.toISOString(),
-        onProgress: progress('allocate'),
-      });
-      warnBadInputs([], result.badInputCount);
-      process.stdout.write(terminalSummary(result, 0).replace(/^ownercost demo/, 'ownercost report'));
-    });
+    .action(
+      async (o: {
+        config: string;
+        week?: string;
+        dryRun: boolean;
+        out: string;
+        force: boolean;
+        onlyTeam?: string;
+        onlyChannel?: Channel;
+      }) => {
+        const started = performance.now();
+        const { config, baseDir } = await loadConfig(o.config);
+        const now = new Date();
+        const week = o.week ?? previousIsoWeek(isoWeekOf(now.getTime()));
+        isoWeekWindow(week);
+        if (o.dryRun && (o.force || o.onlyTeam !== undefined || o.onlyChannel)) {
+          throw new UsageError(
+            'report: --force, --only-team and --only-channel apply to live delivery, not --dry-run',
+          );
+        }
+        const abort = new AbortController();
+        const stop = () => {
+          if (abort.signal.aborted) process.exit(130);
+          process.stderr.write('ownercost: stopping after the current send (signal again to quit now)\n');
+          abort.abort();
+        };
+        let clients: DeliveryClients | undefined;
+        process.on('SIGINT', stop).on('SIGTERM', stop);
+        try {
+          clients = o.dryRun ? undefined : buildDeliveryClients(config);
+          const result = await runWeekly({
+            config,
+            baseDir,
+            week,
+            outDir: o.out,
+            dryRun: o.dryRun,
+            ...(clients
+              ? {
+                  delivery: {
+                    clients,
+                    store: openObjectStore(resolveUrlOrPath(config.store, baseDir)),
+                    force: o.force,
+                    ...(o.onlyTeam !== undefined ? { onlyTeam: o.onlyTeam } : {}),
+                    ...(o.onlyChannel ? { onlyChannel: o.onlyChannel } : {}),
+                    signal: abort.signal,
+                  },
+                }
+              : {}),
+            now: now.toISOString(),
+            onProgress: progress('allocate'),
+          });
+          warnBadInputs([], result.badInputCount);
+          const seconds = (performance.now() - started) / 1000;
+          process.stdout.write(
+            terminalSummary(result, seconds).replace(/^ownercost demo/, 'ownercost report'),
+          );
+          if (o.dryRun) {
+            process.stdout.write(
+              `Dry run: nothing was sent. What would be sent is in ${result.weekDir}/teams/<team>/ (slack.json, email.eml, tickets/).\n`,
+            );
+            return;
+          }
+          process.stdout.write(`\n${renderDelivery(result.delivery)}`);
+          const failed = result.delivery.results.filter((r) => r.status === 'failed').length;
+          if (failed > 0) {
+            throw new OwnercostError(
+              `report: ${failed} deliver${failed === 1 ? 'y' : 'ies'} failed; re-run the same command to retry (what was sent is not sent again)`,
+            );
+          }
+        } finally {
+          clients?.close?.();
+          process.off('SIGINT', stop).off('SIGTERM', stop);
+        }
+      },
+    );
 
   program
     .command('explain')

@@ -1,8 +1,10 @@
 /** Terminal output of allocation and billing results: table, JSON or CSV. */
 import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
+import { clean } from '../../adapters/render/escape.js';
 import type { AllocationResult, AllocationRow } from '../../core/allocation/summarize.js';
 import type { BillingSummaryRow } from '../../core/ports.js';
+import type { DeliverOutcome, DeliveryStatus } from '../deliver.js';
 
 export type Format = 'table' | 'json' | 'csv';
 
@@ -113,4 +115,21 @@ export function progress(label: string): (done: number, total: number, what: str
     last = now;
     process.stderr.write(`\r${label}: ${done}/${total} ${what}${done >= total ? '\n' : ''}`);
   };
+}
+
+/** Per team and channel: what was sent, skipped (already sent) or failed, and the totals. */
+export function renderDelivery(outcome: DeliverOutcome): string {
+  const counts: Record<DeliveryStatus, number> = { sent: 0, skipped: 0, failed: 0 };
+  const table = new Table({
+    head: ['team', 'channel', 'status', 'detail'],
+    style: { head: [], border: [] },
+    wordWrap: true,
+    colWidths: [null, null, null, 72],
+  });
+  // Team names come from cluster labels: no control characters reach the terminal.
+  for (const r of outcome.results) {
+    counts[r.status]++;
+    table.push([clean(r.team), r.channel, r.status, clean(r.detail)]);
+  }
+  return `Delivery of ${outcome.week}\n${table.toString()}\nsent ${counts.sent}, skipped ${counts.skipped}, failed ${counts.failed}\n`;
 }

@@ -348,36 +348,53 @@ describe('deliverWeek dry-run', () => {
 });
 
 describe('delivery clients from the config', () => {
-  const config = ConfigSchema.parse({
-    teams: {
-      web: { slack: '#web-costs', email: ['web@example.com'], tickets: { tracker: 'jira', project: 'WEB' } },
-    },
-    delivery: {
-      slack: { token: 'env:OC_SLACK' },
-      email: { transport: 'smtp', url: 'env:OC_SMTP', from: 'ownercost <finops@example.com>' },
-      tickets: { maxNewPerTeamPerRun: 3 },
-    },
-  });
+  // The servers' URLs are known once they listen.
+  const configFor = (tickets: Record<string, unknown> = {}) =>
+    ConfigSchema.parse({
+      teams: {
+        web: {
+          slack: '#web-costs',
+          email: ['web@example.com'],
+          tickets: { tracker: 'jira', project: 'WEB' },
+        },
+      },
+      delivery: {
+        slack: { token: 'env:OC_SLACK', apiUrl: slack.apiUrl, retries: 1 },
+        email: {
+          transport: 'smtp',
+          url: 'env:OC_SMTP',
+          from: 'ownercost <finops@example.com>',
+          unsubscribe: { mailto: 'mailto:finops@example.com', url: 'https://finops.example.com/u' },
+        },
+        tickets: {
+          maxNewPerTeamPerRun: 3,
+          wontDoFactor: 3,
+          jira: { url: jira.url, email: 'env:OC_JIRA_EMAIL', token: 'env:OC_JIRA_TOKEN' },
+          ...tickets,
+        },
+      },
+    });
 
   it('resolves env: secrets and delivers with them', async () => {
     const env = {
       OC_SLACK: SLACK_TOKEN,
       OC_SMTP: smtp.url,
-      JIRA_URL: jira.url,
-      JIRA_EMAIL,
-      JIRA_API_TOKEN: JIRA_TOKEN,
+      OC_JIRA_EMAIL: JIRA_EMAIL,
+      OC_JIRA_TOKEN: JIRA_TOKEN,
     };
+    const config = configFor();
     const clients = buildDeliveryClients(config, {
       env,
-      slack: { slackApiUrl: slack.apiUrl, retryConfig: { retries: 1, minTimeout: 0 }, minIntervalMs: 20 },
+      slack: { minIntervalMs: 20 },
       smtp: { ignoreTLS: true },
     });
     const { store } = await tempStore();
     const s = deliverySettingsFromConfig(config);
-    expect(s).toMatchObject({
+    expect(s).toEqual({
       from: 'ownercost <finops@example.com>',
+      unsubscribe: { mailto: 'mailto:finops@example.com', url: 'https://finops.example.com/u' },
       currency: 'USD',
-      ticketPolicy: { maxNewPerTeamPerRun: 3 },
+      ticketPolicy: { maxNewPerTeamPerRun: 3, wontDoFactor: 3 },
     });
     const out = await deliverWeek({
       week: WEEK,
@@ -390,27 +407,36 @@ describe('delivery clients from the config', () => {
     expect(statuses(out.results)).toEqual(['web/slack:sent', 'web/email:sent', 'web/tickets:sent']);
   });
 
-  it('fails only the teams of a tracker whose credentials are missing, naming the variable', async () => {
-    const clients = buildDeliveryClients(config, {
-      env: { OC_SLACK: SLACK_TOKEN, OC_SMTP: smtp.url },
-      slack: { slackApiUrl: slack.apiUrl, minIntervalMs: 0 },
-      smtp: { ignoreTLS: true },
-    });
-    const { store } = await tempStore();
-    const out = await deliverWeek({
-      week: WEEK,
-      teams: [teams[1] as TeamDelivery],
-      clients,
-      store,
-      settings,
-    });
-    clients.close?.();
-    expect(statuses(out.results)).toEqual(['web/slack:sent', 'web/email:sent', 'web/tickets:failed']);
-    expect(out.results[2]?.detail).toContain('environment variable JIRA_URL (from env:JIRA_URL) is not set');
-  });
+  it.each([
+    [
+      {},
+      'delivery.tickets.jira.token: environment variable OC_JIRA_TOKEN (from env:OC_JIRA_TOKEN) is not set',
+    ],
+    [{ jira: undefined }, 'delivery.tickets.jira is not configured (url, email, token)'],
+  ])(
+    'fails only the teams of a tracker whose credentials are missing, naming the key (%o)',
+    async (tickets, message) => {
+      const clients = buildDeliveryClients(configFor(tickets), {
+        env: { OC_SLACK: SLACK_TOKEN, OC_SMTP: smtp.url, OC_JIRA_EMAIL: JIRA_EMAIL },
+        slack: { minIntervalMs: 0 },
+        smtp: { ignoreTLS: true },
+      });
+      const { store } = await tempStore();
+      const out = await deliverWeek({
+        week: WEEK,
+        teams: [teams[1] as TeamDelivery],
+        clients,
+        store,
+        settings,
+      });
+      clients.close?.();
+      expect(statuses(out.results)).toEqual(['web/slack:sent', 'web/email:sent', 'web/tickets:failed']);
+      expect(out.results[2]?.detail).toContain(message);
+    },
+  );
 
   it('names a missing Slack token variable and never a value', () => {
-    expect(() => buildDeliveryClients(config, { env: { OC_SMTP: 'smtp://u:SECRET@h' } })).toThrow(
+    expect(() => buildDeliveryClients(configFor(), { env: { OC_SMTP: 'smtp://u:SECRET@h' } })).toThrow(
       'delivery.slack.token: environment variable OC_SLACK (from env:OC_SLACK) is not set',
     );
   });
