@@ -85,42 +85,160 @@ export interface AggregateRow {
   ingressPackets: number;
 }
 
-/** Per-cycle sums keyed by numbers (slot, verdict, viaNat): no string per entry. */
+/**
+ * Per-cycle sums keyed by numbers (slot, verdict, viaNat): no string per entry. Each key gets a
+ * row number once and keeps it for the aggregator's life, so a caller may remember the row of a
+ * flow ({@link FlowAttributor.route}) and add to it with {@link addRow}, without a map lookup. A
+ * cycle lists the rows it touched in the order it first touched them.
+ */
 export class FlowAggregator {
-  private readonly rows = new Map<number, AggregateRow>();
+  private readonly rowOf = new Map<number, number>();
+  private rowCount = 0;
+  private slots = new Int32Array(64);
+  private verdicts = new Int32Array(64);
+  private nat = new Uint8Array(64);
+  /** egress bytes, egress packets, ingress bytes, ingress packets per row. */
+  private sums = new Float64Array(64 * 4);
+  /** 1 for rows touched this cycle. */
+  private touchedFlag = new Uint8Array(64);
+  private touched: number[] = [];
   constructor(private readonly verdictCount: number) {}
 
-  add(slot: number, verdict: number, viaNat: boolean, eb: number, ep: number, ib: number, ip: number): void {
+  /** The row of (slot, verdict, viaNat), created empty when new. */
+  row(slot: number, verdict: number, viaNat: boolean): number {
     const key = (slot * this.verdictCount + verdict) * 2 + (viaNat ? 1 : 0);
-    const row = this.rows.get(key);
-    if (row) {
-      row.egressBytes += eb;
-      row.egressPackets += ep;
-      row.ingressBytes += ib;
-      row.ingressPackets += ip;
+    let r = this.rowOf.get(key);
+    if (r === undefined) {
+      r = this.rowCount++;
+      if (r === this.slots.length) this.grow();
+      this.slots[r] = slot;
+      this.verdicts[r] = verdict;
+      this.nat[r] = viaNat ? 1 : 0;
+      this.rowOf.set(key, r);
+    }
+    return r;
+  }
+
+  private grow(): void {
+    const n = this.slots.length * 2;
+    const slots = new Int32Array(n);
+    slots.set(this.slots);
+    this.slots = slots;
+    const verdicts = new Int32Array(n);
+    verdicts.set(this.verdicts);
+    this.verdicts = verdicts;
+    const nat = new Uint8Array(n);
+    nat.set(this.nat);
+    this.nat = nat;
+    const sums = new Float64Array(n * 4);
+    sums.set(this.sums);
+    this.sums = sums;
+    const touchedFlag = new Uint8Array(n);
+    touchedFlag.set(this.touchedFlag);
+    this.touchedFlag = touchedFlag;
+  }
+
+  /** Adds to a row from {@link row}. */
+  addRow(r: number, eb: number, ep: number, ib: number, ip: number): void {
+    if (this.touchedFlag[r] === 0) {
+      this.touchedFlag[r] = 1;
+      this.touched.push(r);
+    }
+    const s = this.sums;
+    const o = r * 4;
+    s[o] = (s[o] as number) + eb;
+    s[o + 1] = (s[o + 1] as number) + ep;
+    s[o + 2] = (s[o + 2] as number) + ib;
+    s[o + 3] = (s[o + 3] as number) + ip;
+  }
+
+  /**
+   * Adds a flow delta to a row: egress is the orig direction, or the reply direction when
+   * `replySide`. (The object, not its four doubles, crosses the call: doubles passed to a call
+   * the compiler leaves out of line are boxed on the heap.)
+   */
+  addDelta(r: number, d: FlowDelta, replySide: boolean): void {
+    if (this.touchedFlag[r] === 0) {
+      this.touchedFlag[r] = 1;
+      this.touched.push(r);
+    }
+    const s = this.sums;
+    const o = r * 4;
+    if (replySide) {
+      s[o] = (s[o] as number) + d.replyBytes;
+      s[o + 1] = (s[o + 1] as number) + d.replyPackets;
+      s[o + 2] = (s[o + 2] as number) + d.origBytes;
+      s[o + 3] = (s[o + 3] as number) + d.origPackets;
     } else {
-      this.rows.set(key, {
-        slot,
-        verdict,
-        viaNat,
-        egressBytes: eb,
-        egressPackets: ep,
-        ingressBytes: ib,
-        ingressPackets: ip,
-      });
+      s[o] = (s[o] as number) + d.origBytes;
+      s[o + 1] = (s[o + 1] as number) + d.origPackets;
+      s[o + 2] = (s[o + 2] as number) + d.replyBytes;
+      s[o + 3] = (s[o + 3] as number) + d.replyPackets;
     }
   }
 
+  add(slot: number, verdict: number, viaNat: boolean, eb: number, ep: number, ib: number, ip: number): void {
+    this.addRow(this.row(slot, verdict, viaNat), eb, ep, ib, ip);
+  }
+
+  /** Rows touched this cycle. */
   get size(): number {
-    return this.rows.size;
+    return this.touched.length;
   }
 
-  values(): IterableIterator<AggregateRow> {
-    return this.rows.values();
+  /** Calls `fn` with each of this cycle's rows (row number and sums), in the order of {@link values}. */
+  forEachRow(
+    fn: (
+      row: number,
+      slot: number,
+      verdict: number,
+      viaNat: boolean,
+      eb: number,
+      ep: number,
+      ib: number,
+      ip: number,
+    ) => void,
+  ): void {
+    const s = this.sums;
+    for (const r of this.touched) {
+      const o = r * 4;
+      fn(
+        r,
+        this.slots[r] as number,
+        this.verdicts[r] as number,
+        this.nat[r] === 1,
+        s[o] as number,
+        s[o + 1] as number,
+        s[o + 2] as number,
+        s[o + 3] as number,
+      );
+    }
   }
 
+  /** This cycle's rows, in the order they were first added to. */
+  *values(): IterableIterator<AggregateRow> {
+    const s = this.sums;
+    for (const r of this.touched) {
+      yield {
+        slot: this.slots[r] as number,
+        verdict: this.verdicts[r] as number,
+        viaNat: this.nat[r] === 1,
+        egressBytes: s[r * 4] as number,
+        egressPackets: s[r * 4 + 1] as number,
+        ingressBytes: s[r * 4 + 2] as number,
+        ingressPackets: s[r * 4 + 3] as number,
+      };
+    }
+  }
+
+  /** Ends a cycle: the sums go back to zero (rows keep their numbers). */
   clear(): void {
-    this.rows.clear();
+    const s = this.sums;
+    for (const r of this.touched) {
+      this.touchedFlag[r] = 0;
+      s.fill(0, r * 4, r * 4 + 4);
+    }
+    this.touched = [];
   }
 }
 
@@ -133,6 +251,13 @@ export class FlowAttributor {
   /** Bytes of entries with no local end (transit), since construction. */
   unattributedBytes = 0;
   unattributedEntries = 0;
+  /**
+   * Set by {@link route}: the aggregator row of the locally originating pod's side (its egress is
+   * the orig direction), and of the accepting pod's side (its egress is the reply direction);
+   * −1 when that end is not local.
+   */
+  routeOrig = -1;
+  routeReply = -1;
 
   constructor(
     readonly classifier: NetworkClassifier,
@@ -141,10 +266,33 @@ export class FlowAttributor {
 
   /** Adds the entry's delta to `agg`; returns false when neither end is local. */
   attribute(e: ConntrackEntry, d: FlowDelta, agg: FlowAggregator): boolean {
+    this.route(e, agg);
+    return this.credit(this.routeOrig, this.routeReply, d, agg);
+  }
+
+  /**
+   * Adds a delta along a route from {@link route} (which depends on the entry's four addresses
+   * only, so a caller may keep it per flow); returns false when neither end is local.
+   */
+  credit(routeOrig: number, routeReply: number, d: FlowDelta, agg: FlowAggregator): boolean {
+    if (routeOrig >= 0) agg.addDelta(routeOrig, d, false);
+    if (routeReply >= 0) agg.addDelta(routeReply, d, true);
+    if (routeOrig < 0 && routeReply < 0) {
+      this.unattributedBytes += d.origBytes + d.replyBytes;
+      this.unattributedEntries++;
+      return false;
+    }
+    return true;
+  }
+
+  /** Which rows of `agg` the entry's bytes go to: sets {@link routeOrig} and {@link routeReply}. */
+  route(e: ConntrackEntry, agg: FlowAggregator): void {
     const a = e.addr;
     const fam = e.family;
     const v6 = fam === 6;
     const c = this.classifier;
+    this.routeOrig = -1;
+    this.routeReply = -1;
     const oLocal = this.locals.lookup(
       fam,
       a[ORIG_SRC] as number,
@@ -163,37 +311,21 @@ export class FlowAttributor {
           c.endpointKind(fam, a[4] as number, a[5] as number, a[6] as number, a[7] as number) !==
             ENDPOINT_SERVICE;
       }
-      agg.add(oLocal, verdict, viaNat, d.origBytes, d.origPackets, d.replyBytes, d.replyPackets);
+      this.routeOrig = agg.row(oLocal, verdict, viaNat);
       // The peer can only be local too when it is an endpoint of this node.
-      if (!c.isSameNode(verdict) || same(a, ORIG_SRC, REPLY_SRC, v6)) return true;
-      rLocal = this.locals.lookup(
-        fam,
-        a[REPLY_SRC] as number,
-        a[9] as number,
-        a[10] as number,
-        a[11] as number,
-      );
-    } else {
-      rLocal = this.locals.lookup(
-        fam,
-        a[REPLY_SRC] as number,
-        a[9] as number,
-        a[10] as number,
-        a[11] as number,
-      );
+      if (!c.isSameNode(verdict) || same(a, ORIG_SRC, REPLY_SRC, v6)) return;
     }
-    if (rLocal < 0) {
-      if (oLocal < 0) {
-        this.unattributedBytes += d.origBytes + d.replyBytes;
-        this.unattributedEntries++;
-        return false;
-      }
-      return true;
-    }
+    rLocal = this.locals.lookup(
+      fam,
+      a[REPLY_SRC] as number,
+      a[9] as number,
+      a[10] as number,
+      a[11] as number,
+    );
+    if (rLocal < 0) return;
     const verdict = c.classify(fam, a[0] as number, a[1] as number, a[2] as number, a[3] as number);
     const viaNat = !same(a, REPLY_DST, ORIG_SRC, v6);
-    agg.add(rLocal, verdict, viaNat, d.replyBytes, d.replyPackets, d.origBytes, d.origPackets);
-    return true;
+    this.routeReply = agg.row(rLocal, verdict, viaNat);
   }
 }
 
@@ -212,38 +344,63 @@ export interface FlowSum {
 /** Sums over a ship interval, keyed by their resolved labels (they outlive topology changes). */
 export class FlowWindow {
   private readonly sums = new Map<string, FlowSum>();
+  /**
+   * The keys of an aggregator's rows (row × 2 + direction), built once per aggregator: its rows
+   * keep their labels, and a cycle then allocates no key strings (they were most of the
+   * collector's garbage, and so of its resident memory between full collections).
+   */
+  private keysOf: FlowAggregator | null = null;
+  private keysFor: FlowAttributor | null = null;
+  private rowKeys: (string | undefined)[] = [];
 
   /** Adds a cycle's rows, resolved against the classifier and local endpoints of that cycle. */
   addCycle(agg: FlowAggregator, attributor: FlowAttributor): FlowSum[] {
     const resolved: FlowSum[] = [];
-    for (const row of agg.values()) {
-      const local = attributor.locals.slots[row.slot];
-      if (!local) continue;
-      const v = attributor.classifier.verdict(row.verdict);
-      for (const [direction, bytes, packets] of [
-        ['egress', row.egressBytes, row.egressPackets],
-        ['ingress', row.ingressBytes, row.ingressPackets],
-      ] as const) {
+    if (this.keysOf !== agg || this.keysFor !== attributor) {
+      this.keysOf = agg;
+      this.keysFor = attributor;
+      this.rowKeys = [];
+    }
+    const keys = this.rowKeys;
+    agg.forEachRow((row, slot, verdict, viaNat, eb, ep, ib, ip) => {
+      const local = attributor.locals.slots[slot];
+      if (!local) return;
+      const v = attributor.classifier.verdict(verdict);
+      for (let dir = 0; dir < 2; dir++) {
+        const bytes = dir === 0 ? eb : ib;
+        const packets = dir === 0 ? ep : ip;
         if (bytes === 0 && packets === 0) continue;
         const sum: FlowSum = {
           namespace: local.namespace,
           pod: local.pod,
-          direction,
+          direction: dir === 0 ? 'egress' : 'ingress',
           class: v.class,
           service: v.service,
-          viaNat: row.viaNat,
+          viaNat,
           bytes,
           packets,
         };
         resolved.push(sum);
-        this.add(sum);
+        let key = keys[row * 2 + dir];
+        if (key === undefined) {
+          key = FlowWindow.keyOf(sum);
+          keys[row * 2 + dir] = key;
+        }
+        this.addKeyed(key, sum);
       }
-    }
+    });
     return resolved;
   }
 
+  private static keyOf(sum: FlowSum): string {
+    return `${sum.namespace}\u0000${sum.pod}\u0000${sum.direction}\u0000${sum.class}\u0000${sum.service ?? ''}\u0000${sum.viaNat ? 1 : 0}`;
+  }
+
   add(sum: FlowSum): void {
-    const key = `${sum.namespace}\u0000${sum.pod}\u0000${sum.direction}\u0000${sum.class}\u0000${sum.service ?? ''}\u0000${sum.viaNat ? 1 : 0}`;
+    this.addKeyed(FlowWindow.keyOf(sum), sum);
+  }
+
+  private addKeyed(key: string, sum: FlowSum): void {
     const cur = this.sums.get(key);
     if (cur) {
       cur.bytes += sum.bytes;

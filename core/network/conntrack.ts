@@ -87,6 +87,7 @@ const F_PACKETS = 16;
 const F_BYTES = 32;
 const F_ICMPID = 64;
 
+const NL = 0x0a;
 const SP = 0x20;
 const TAB = 0x09;
 const CR = 0x0d;
@@ -288,256 +289,434 @@ function parseNumber(buf: Uint8Array, p: number, end: number): number {
 // ---------------------------------------------------------------------------------------------
 // Fast path. Nearly every line of a real table is TCP or UDP in one fixed shape; parsing it by
 // expecting each literal (`src=`, ` dst=`, ` sport=`…) instead of classifying every byte avoids
-// most data-dependent branches. Anything unexpected returns −1 and the general parser decides.
+// most data-dependent branches. Anything unexpected returns −1 and the general parser decides,
+// so the fast path may be stricter than the general one, never more lenient.
+//
+// It also finds the end of its line, so the common line costs no separate newline search. Its
+// contract: `b[lim]` is a newline at or after the end of the line. Every scan stops at the first
+// byte outside its token, and a newline is outside every token, so the scans stop at the
+// line's newline at the latest without a bounds test per byte, and no skipped byte can be a
+// newline (a line never runs into the next one). Literals are compared four bytes at a time
+// through a DataView of the same bytes, each after one bounds test (a DataView read past its end
+// would throw); being free of newlines, a literal never matches across the end of the line.
+//
+// Written for the optimizing compiler: one function with the number scans inlined and values in
+// locals (a helper returning a position and a value through shared state costs more than the
+// scan), and the four-byte literals as numbers in place (a module-level constant is a context
+// load and a check at every use). Each is `getInt32(p, true)` of the text in its comment, and
+// test/network/conntrack.test.ts checks that the fixture lines take this path.
 
-const NUM = new Float64Array(1);
+/** 1 for the bytes of a TCP state name (capitals and `_`). */
+const STATE_CHAR = new Uint8Array(256);
+for (let c = 0x41; c <= 0x5a; c++) STATE_CHAR[c] = 1;
+STATE_CHAR[0x5f] = 1;
 
-/** Decimal digits at p into NUM[0]; returns the position after them, or −1. */
-function digits(b: Uint8Array, p: number, end: number): number {
-  const s = p;
+/** The value of the 10 to 16 digits at [s, end), in doubles (exact below 2^53, as the general parser). */
+function longDigits(b: Uint8Array, s: number, end: number): number {
   let n = 0;
-  while (p < end) {
-    const d = (b[p] as number) - 0x30;
-    if (d >>> 0 > 9) break;
-    n = n * 10 + d;
-    p++;
-  }
-  if (p === s || p - s > 16) return -1;
-  NUM[0] = n;
-  return p;
+  for (let p = s; p < end; p++) n = n * 10 + ((b[p] as number) - 0x30);
+  return n;
 }
 
-/** One `ADDR dst=ADDR sport=N dport=N packets=N bytes=N` tuple after its `src=`. */
-/** `port` at b[p…p+3] (the tail of `sport`/`dport`). */
-function isPort(b: Uint8Array, p: number): boolean {
-  return b[p] === 0x70 && b[p + 1] === 0x6f && b[p + 2] === 0x72 && b[p + 3] === 0x74;
+/**
+ * Hex digit pairs by their two bytes as a little-endian u16 (first digit in the low byte): the
+ * pair's value, or −1 when either byte is not a hex digit. 128 KiB, of which the few hundred
+ * entries of real pairs are touched: half the loads of a per-digit table.
+ */
+const HEX_PAIR = new Int16Array(65536).fill(-1);
+for (let c0 = 0; c0 < 256; c0++) {
+  const h0 = HEX[c0] as number;
+  if (h0 < 0) continue;
+  for (let c1 = 0; c1 < 256; c1++) {
+    const h1 = HEX[c1] as number;
+    if (h1 >= 0) HEX_PAIR[c0 | (c1 << 8)] = (h0 << 4) | h1;
+  }
 }
 
-function fastTuple(b: Uint8Array, p: number, end: number, e: ConntrackEntry, reply: boolean): number {
-  // Each literal is checked in full (predictable compares, cheap); a mismatch goes to the
-  // general parser.
-  const slot = reply ? REPLY_SRC : ORIG_SRC;
-  const v6 = e.family === 6;
-  p = v6 ? parseV6(b, p, end, e.addr, slot) : parseV4(b, p, end, e.addr, slot);
-  // " dst="
-  if (
-    p < 0 ||
-    p + 5 > end ||
-    b[p] !== SP ||
-    b[p + 1] !== 0x64 ||
-    b[p + 2] !== 0x73 ||
-    b[p + 3] !== 0x74 ||
-    b[p + 4] !== EQ
-  ) {
-    return -1;
+/**
+ * An IPv6 address at p into out[slot..slot+3]; returns the position after it, or −1. The
+ * kernel's /proc form (eight groups of four hex digits) is read at fixed offsets, two digits per
+ * load; conntrack -L's compressed form goes through the general address parser.
+ */
+function fastV6(b: Uint8Array, dv: DataView, p: number, lim: number, out: Uint32Array, slot: number): number {
+  if (p + 39 > lim || b[p + 4] !== 0x3a) return parseV6(b, p, lim, out, slot);
+  const pair = HEX_PAIR;
+  let bad = 0; // negative when any pair had a non-hex digit, other bits set by a misplaced colon
+  for (let w = 0; w < 4; w++) {
+    const q = p + w * 10;
+    const x0 = pair[dv.getUint16(q, true)] as number;
+    const x1 = pair[dv.getUint16(q + 2, true)] as number;
+    const x2 = pair[dv.getUint16(q + 5, true)] as number;
+    const x3 = pair[dv.getUint16(q + 7, true)] as number;
+    bad |= x0 | x1 | x2 | x3;
+    bad |= ((b[q + 4] as number) ^ 0x3a) << 8;
+    if (w < 3) bad |= ((b[q + 9] as number) ^ 0x3a) << 8;
+    out[slot + w] = ((x0 << 24) | (x1 << 16) | (x2 << 8) | x3) >>> 0;
   }
-  p = v6 ? parseV6(b, p + 5, end, e.addr, slot + 4) : parseV4(b, p + 5, end, e.addr, slot + 4);
-  // " sport="
-  if (p < 0 || p + 7 > end || b[p] !== SP || b[p + 1] !== 0x73 || !isPort(b, p + 2) || b[p + 6] !== EQ)
-    return -1;
-  p = digits(b, p + 7, end);
-  // " dport="
-  if (p < 0 || p + 7 > end || b[p] !== SP || b[p + 1] !== 0x64 || !isPort(b, p + 2) || b[p + 6] !== EQ)
-    return -1;
-  const sport = (NUM[0] as number) & 0xffff;
-  p = digits(b, p + 7, end);
-  // " packets="
-  if (
-    p < 0 ||
-    p + 9 > end ||
-    b[p] !== SP ||
-    b[p + 1] !== 0x70 ||
-    b[p + 2] !== 0x61 ||
-    b[p + 3] !== 0x63 ||
-    b[p + 4] !== 0x6b ||
-    b[p + 5] !== 0x65 ||
-    b[p + 6] !== 0x74 ||
-    b[p + 7] !== 0x73 ||
-    b[p + 8] !== EQ
-  ) {
-    return -1;
-  }
-  const dport = (NUM[0] as number) & 0xffff;
-  p = digits(b, p + 9, end);
-  // " bytes="
-  if (
-    p < 0 ||
-    p + 7 > end ||
-    b[p] !== SP ||
-    b[p + 1] !== 0x62 ||
-    b[p + 2] !== 0x79 ||
-    b[p + 3] !== 0x74 ||
-    b[p + 4] !== 0x65 ||
-    b[p + 5] !== 0x73 ||
-    b[p + 6] !== EQ
-  ) {
-    return -1;
-  }
-  const packets = NUM[0] as number;
-  p = digits(b, p + 7, end);
-  if (p < 0 || (p < end && b[p] !== SP)) return -1;
-  if (reply) {
-    e.replySport = sport;
-    e.replyDport = dport;
-    e.replyPackets = packets;
-    e.replyBytes = NUM[0] as number;
-  } else {
-    e.origSport = sport;
-    e.origDport = dport;
-    e.origPackets = packets;
-    e.origBytes = NUM[0] as number;
-  }
-  return p;
+  return (bad & ~0xff) === 0 ? p + 39 : parseV6(b, p, lim, out, slot);
 }
 
-/** Expected length of a TCP state by its first letter (C: CLOSE or CLOSE_WAIT, told apart by the caller). */
-const STATE_LEN = new Uint8Array(128);
-STATE_LEN[0x45] = 11; // ESTABLISHED
-STATE_LEN[0x54] = 9; // TIME_WAIT
-STATE_LEN[0x53] = 8; // SYN_SENT, SYN_RECV
-STATE_LEN[0x46] = 8; // FIN_WAIT
-STATE_LEN[0x4c] = 8; // LAST_ACK
-STATE_LEN[0x43] = 10; // CLOSE_WAIT (or CLOSE)
-STATE_LEN[0x4e] = 4; // NONE
+/** Tuple keys the general parser reads wherever they are (besides `zone` and `id`). */
+const TUPLE_KEYS = [
+  'src',
+  'dst',
+  'sport',
+  'dport',
+  'packets',
+  'bytes',
+  'type',
+  'code',
+  'srckey',
+  'dstkey',
+].map((k) => Uint8Array.from(`${k}=`, (c) => c.charCodeAt(0)));
 
-/** Start of the `key=digits` token ending at `end` (exclusive), or −1; the value goes to NUM[0]. */
-function tokenBack(b: Uint8Array, start: number, end: number): number {
-  let q = end - 1;
-  let n = 0;
-  let scale = 1;
-  while (q > start) {
-    const d = (b[q] as number) - 0x30;
-    if (d >>> 0 > 9) break;
-    n += d * scale;
-    scale *= 10;
-    q--;
+/** Whether the token at p is `key=` for one of TUPLE_KEYS (only asked of unusual tail tokens). */
+function tupleKeyAt(b: Uint8Array, p: number): boolean {
+  for (const key of TUPLE_KEYS) {
+    let i = 0;
+    while (i < key.length && b[p + i] === key[i]) i++;
+    if (i === key.length) return true;
   }
-  if (q === end - 1 || b[q] !== EQ || scale > 1e16) return -1;
-  NUM[0] = n;
-  return q;
+  return false;
 }
 
-/** Reads `[zone=N] use=N [id=N]` backwards from the end of the line; false when the tail is not that. */
-function parseTail(b: Uint8Array, start: number, end: number, e: ConntrackEntry): boolean {
-  let eq = tokenBack(b, start, end);
-  if (eq < 0) return false;
-  e.zone = 0;
-  e.id = 0;
-  e.hasId = false;
-  if (b[eq - 1] === 0x64 && b[eq - 2] === 0x69 && b[eq - 3] === SP) {
-    e.id = (NUM[0] as number) >>> 0;
-    e.hasId = true;
-    eq = tokenBack(b, start, eq - 3);
-    if (eq < 0) return false;
-  }
-  if (b[eq - 1] !== 0x65 || b[eq - 2] !== 0x73 || b[eq - 3] !== 0x75 || b[eq - 4] !== SP) return false; // use=
-  let z = tokenBack(b, start, eq - 4);
-  // `delta-time=N` (nf_conntrack_timestamp=1) sits between zone and use.
-  if (z >= 0 && b[z - 1] === 0x65 && b[z - 2] === 0x6d && b[z - 5] === 0x2d && b[z - 11] === SP)
-    z = tokenBack(b, start, z - 11);
-  if (
-    z >= 0 &&
-    b[z - 1] === 0x65 &&
-    b[z - 2] === 0x6e &&
-    b[z - 3] === 0x6f &&
-    b[z - 4] === 0x7a &&
-    b[z - 5] === SP
-  ) {
-    e.zone = (NUM[0] as number) & 0xffff;
-    return true;
-  }
-  // No `zone=` right there: only conntrack -L (which omits zone 0) is read without a forward scan.
-  if (!e.hasId) return false;
-  return true;
-}
+/** 10^k for the digits of a word. */
+const POW10 = [1, 10, 100, 1000, 10000];
 
-function skipSpaces(b: Uint8Array, p: number, end: number): number {
-  while (p < end && b[p] === SP) p++;
-  return p;
-}
+/** The shortest line the fast path takes (a shorter one cannot hold two IPv4 tuples). */
+const FAST_MIN_LINE = 100;
 
-function skipWord(b: Uint8Array, p: number, end: number): number {
-  while (p < end && b[p] !== SP) p++;
-  return p;
-}
-
-function parseFast(b: Uint8Array, start: number, end: number, e: ConntrackEntry): number {
+/**
+ * Parses the line at `start` into `e` when it has the common shape; returns the position of its
+ * newline, or −1 (the general parser then decides). `b[lim]` is a newline at or after the line's
+ * end (see above).
+ */
+function parseFast(b: Uint8Array, dv: DataView, start: number, lim: number, e: ConntrackEntry): number {
+  if (lim - start < FAST_MIN_LINE) return -1;
   let p = start;
-  if (p + 5 > end || b[p] !== 0x69 || b[p + 1] !== 0x70 || b[p + 2] !== 0x76 || b[p + 4] !== SP) return -1;
-  const f = b[p + 3];
-  if (f === 0x34) e.family = 4;
-  else if (f === 0x36) e.family = 6;
+  let v6: boolean;
+  const f = dv.getInt32(p, true);
+  if (f === 0x34767069 /* ipv4 */) v6 = false;
+  else if (f === 0x36767069 /* ipv6 */) v6 = true;
   else return -1;
   // `%-8s %u %-8s %u ` as printed by the kernel and conntrack-tools: names padded to 8.
-  p = b[p + 8] === SP && b[p + 7] === SP ? p + 9 : skipSpaces(b, p + 5, end);
+  if (dv.getInt32(p + 4, true) === 0x20202020 /* 4 spaces */ && b[p + 8] === 0x20) p += 9;
+  else if (b[p + 4] === 0x20) {
+    p += 5;
+    while (b[p] === 0x20) p++;
+  } else return -1;
   // Layer 3 number: `2` (IPv4) or `10` (IPv6).
-  if (b[p] === 0x32 && b[p + 1] === SP) p += 2;
-  else if (b[p] === 0x31 && b[p + 1] === 0x30 && b[p + 2] === SP) p += 3;
+  if (b[p] === 0x32 && b[p + 1] === 0x20) p += 2;
+  else if (b[p] === 0x31 && b[p + 1] === 0x30 && b[p + 2] === 0x20) p += 3;
   else return -1;
-  p = b[p + 8] === SP && b[p + 7] === SP ? p + 9 : skipSpaces(b, skipWord(b, p, end), end); // layer 4 name
-  p = digits(b, p, end);
-  if (p < 0 || b[p] !== SP) return -1;
-  const proto = NUM[0] as number;
-  if (proto > 255 || PORT_PROTOCOLS[proto] !== 1) return -1;
-  e.proto = proto;
+  // Layer 4 name (the number after it is what counts).
+  const l4 = dv.getInt32(p, true);
+  if (
+    (l4 === 0x20706374 /* tcp  */ || l4 === 0x20706475) /* udp  */ &&
+    dv.getInt32(p + 4, true) === 0x20202020 &&
+    b[p + 8] === 0x20
+  )
+    p += 9;
+  else {
+    let c = b[p] as number;
+    while (c !== 0x20 && c !== NL) {
+      if (c === TAB || c === CR) return -1; // a separator to the general parser
+      c = b[++p] as number;
+    }
+    while (b[p] === 0x20) p++;
+  }
+  // Layer 4 number: at most three digits here (the general parser reads anything else).
+  let proto = 0;
+  let d = (b[p] as number) - 0x30;
+  const protoStart = p;
+  while (d >>> 0 <= 9 && p - protoStart < 3) {
+    proto = proto * 10 + d;
+    d = (b[++p] as number) - 0x30;
+  }
+  if (p === protoStart || b[p] !== 0x20 || PORT_PROTOCOLS[proto] !== 1) return -1;
   p++;
-  // The timeout, then a TCP state in capitals, then `src=`.
-  while (p < end && ((b[p] as number) - 0x30) >>> 0 <= 9) p++;
-  if (b[p] === SP) p++;
+  // The timeout, then for TCP a state in capitals, then `src=`.
+  while (((b[p] as number) - 0x30) >>> 0 <= 9) p++;
+  if (b[p] !== 0x20) return -1;
+  p++;
+  if (p + 12 > lim) return -1;
   if (b[p] !== 0x73) {
-    const c = b[p] as number;
-    if (c < 0x41 || c > 0x5a) return -1;
-    // TCP states have known lengths: guess from the first letter, else scan.
-    const guess = STATE_LEN[c] === 10 && b[p + 5] === SP ? 5 : (STATE_LEN[c] as number);
-    p = guess > 0 && b[p + guess] === SP ? p + guess + 1 : skipWord(b, p, end) + 1;
-  }
-  if (p + 4 > end || b[p] !== 0x73 || b[p + 1] !== 0x72 || b[p + 2] !== 0x63 || b[p + 3] !== EQ) return -1;
-  p = fastTuple(b, p + 4, end, e, false);
-  if (p < 0) return -1;
-  // Flags between the tuples ([UNREPLIED]), then the reply `src=`.
-  for (;;) {
-    if (p >= end) return -1;
-    const c = b[p];
-    if (c === SP) p++;
-    else if (c === LBR) {
-      while (p < end && b[p] !== RBR) p++;
+    if (
+      dv.getInt32(p, true) === 0x41545345 /* ESTA */ &&
+      dv.getInt32(p + 4, true) === 0x53494c42 /* BLIS */ &&
+      dv.getInt32(p + 8, true) === 0x20444548 /* HED  */
+    )
+      p += 12;
+    else {
+      const s = p;
+      while (STATE_CHAR[b[p] as number] === 1) p++;
+      if (p === s || b[p] !== 0x20) return -1;
       p++;
-    } else break;
-  }
-  if (p + 4 > end || b[p] !== 0x73 || b[p + 1] !== 0x72 || b[p + 2] !== 0x63 || b[p + 3] !== EQ) return -1;
-  p = fastTuple(b, p + 4, end, e, true);
-  if (p < 0) return -1;
-  // The tail: only `zone=` and the conntrack `id=` matter. They sit at the end (`… zone=0 use=2`
-  // in /proc, `… [zone=N] use=1 id=N` from conntrack -L): read them backwards.
-  if (!parseTail(b, p, end, e)) {
-    e.zone = 0;
-    e.id = 0;
-    e.hasId = false;
-    while (p < end) {
-      const c = b[p];
-      if (
-        c === 0x7a &&
-        b[p - 1] === SP &&
-        b[p + 1] === 0x6f &&
-        b[p + 2] === 0x6e &&
-        b[p + 3] === 0x65 &&
-        b[p + 4] === EQ
-      ) {
-        const q = digits(b, p + 5, end);
-        if (q < 0 || (q < end && b[q] !== SP)) return -1;
-        e.zone = (NUM[0] as number) & 0xffff;
-        p = q;
-      } else if (c === 0x69 && b[p - 1] === SP && b[p + 1] === 0x64 && b[p + 2] === EQ) {
-        const q = digits(b, p + 3, end);
-        if (q < 0 || (q < end && b[q] !== SP)) return -1;
-        e.id = (NUM[0] as number) >>> 0;
-        e.hasId = true;
-        p = q;
-      } else p++;
     }
   }
+  const a = e.addr;
+  for (let t = 0; t < 2; t++) {
+    if (t === 1) {
+      // Flags between the tuples ([UNREPLIED]), then the reply `src=`.
+      for (;;) {
+        const c = b[p];
+        if (c === 0x20) p++;
+        else if (c === LBR) {
+          // The whole token, to the next space, as the general parser skips it.
+          while (b[p] !== 0x20 && b[p] !== NL && b[p] !== TAB && b[p] !== CR) p++;
+          if (b[p] !== 0x20) return -1;
+        } else break;
+      }
+    }
+    if (p + 4 > lim || dv.getInt32(p, true) !== 0x3d637273 /* src= */) return -1;
+    p += 4;
+    // Source then destination address.
+    for (let k = 0; k < 2; k++) {
+      const slot = t * 8 + k * 4;
+      if (v6) {
+        p = fastV6(b, dv, p, lim, a, slot);
+        if (p < 0) return -1;
+      } else {
+        // Dotted quad: one to three digits per part, each ≤ 255, as the general parser.
+        let v = 0;
+        for (let part = 0; part < 4; part++) {
+          let n = (b[p] as number) - 0x30;
+          if (n >>> 0 > 9) return -1;
+          d = (b[++p] as number) - 0x30;
+          if (d >>> 0 <= 9) {
+            n = n * 10 + d;
+            d = (b[++p] as number) - 0x30;
+            if (d >>> 0 <= 9) {
+              n = n * 10 + d;
+              if (n > 255) return -1;
+              d = (b[++p] as number) - 0x30;
+              if (d >>> 0 <= 9) return -1;
+            }
+          }
+          v = (v << 8) | n;
+          if (part < 3) {
+            if (d !== 0x2e - 0x30) return -1;
+            p++;
+          }
+        }
+        a[slot] = v >>> 0;
+        a[slot + 1] = 0;
+        a[slot + 2] = 0;
+        a[slot + 3] = 0;
+      }
+      if (k === 0) {
+        if (p + 5 > lim || dv.getInt32(p, true) !== 0x74736420 /* ` dst` */ || b[p + 4] !== EQ) return -1;
+        p += 5;
+      }
+    }
+    // ` sport=N dport=N packets=N bytes=N`: each number is read 4 digits per load where the
+    // line leaves room (see readDigits), else byte by byte.
+    let sport = 0;
+    let dport = 0;
+    let packets = 0;
+    let bytes = 0;
+    for (let field = 0; field < 4; field++) {
+      if (field === 0) {
+        if (
+          p + 7 > lim ||
+          dv.getInt32(p, true) !== 0x6f707320 /* ` spo` */ ||
+          dv.getInt32(p + 3, true) !== 0x3d74726f /* ort= */
+        )
+          return -1;
+        p += 7;
+      } else if (field === 1) {
+        if (
+          p + 7 > lim ||
+          dv.getInt32(p, true) !== 0x6f706420 /* ` dpo` */ ||
+          dv.getInt32(p + 3, true) !== 0x3d74726f /* ort= */
+        )
+          return -1;
+        p += 7;
+      } else if (field === 2) {
+        if (
+          p + 9 > lim ||
+          dv.getInt32(p, true) !== 0x63617020 /* ` pac` */ ||
+          dv.getInt32(p + 4, true) !== 0x7374656b /* kets */ ||
+          b[p + 8] !== EQ
+        )
+          return -1;
+        p += 9;
+      } else {
+        if (
+          p + 7 > lim ||
+          dv.getInt32(p, true) !== 0x74796220 /* ` byt` */ ||
+          dv.getInt32(p + 3, true) !== 0x3d736574 /* tes= */
+        )
+          return -1;
+        p += 7;
+      }
+      // Up to 8 digits from two words: a digit XOR 0x30 is a byte below 10, so the bytes that
+      // are not digits show in a mask, its lowest set bit gives the digit count (a shift, not a
+      // branch per digit), and multiply-adds on the word give the value. Past 8 digits, and
+      // when the line's end is too close for two words, byte by byte: the same sequence of
+      // double operations as the general parser, so values past 2^53 round the same.
+      const s = p;
+      let n: number;
+      if (p + 8 <= lim) {
+        const x0 = dv.getInt32(p, true) ^ 0x30303030;
+        const nd0 = (x0 & 0xf0f0f0f0) | (((x0 & 0x0f0f0f0f) + 0x06060606) & 0x10101010);
+        const k0 = (32 - Math.clz32(~nd0 & (nd0 - 1))) >>> 3; // 0–4 digits in this word
+        if (k0 < 4) {
+          if (k0 === 0) return -1;
+          const y = x0 << (32 - 8 * k0); // the digits in the high bytes, the rest shifted out
+          const u = (Math.imul(y, 10) + (y >>> 8)) & 0x00ff00ff; // pairs: 10·d0 + d1, 10·d2 + d3
+          n = (u & 0xff) * 100 + (u >>> 16);
+          p += k0;
+        } else {
+          const u0 = (Math.imul(x0, 10) + (x0 >>> 8)) & 0x00ff00ff;
+          n = (u0 & 0xff) * 100 + (u0 >>> 16);
+          const x1 = dv.getInt32(p + 4, true) ^ 0x30303030;
+          const nd1 = (x1 & 0xf0f0f0f0) | (((x1 & 0x0f0f0f0f) + 0x06060606) & 0x10101010);
+          const k1 = (32 - Math.clz32(~nd1 & (nd1 - 1))) >>> 3;
+          p += 4 + k1;
+          if (k1 > 0) {
+            const y = x1 << (32 - 8 * k1);
+            const u = (Math.imul(y, 10) + (y >>> 8)) & 0x00ff00ff;
+            n = n * (POW10[k1] as number) + (u & 0xff) * 100 + (u >>> 16);
+            if (k1 === 4) {
+              d = (b[p] as number) - 0x30;
+              while (d >>> 0 <= 9) {
+                n = n * 10 + d;
+                d = (b[++p] as number) - 0x30;
+              }
+              if (p - s > 16) return -1;
+            }
+          }
+        }
+      } else {
+        n = 0;
+        d = (b[p] as number) - 0x30;
+        while (d >>> 0 <= 9) {
+          n = n * 10 + d;
+          d = (b[++p] as number) - 0x30;
+        }
+        if (p === s || p - s > 16) return -1;
+      }
+      if (field === 0) sport = n & 0xffff;
+      else if (field === 1) dport = n & 0xffff;
+      else if (field === 2) packets = n;
+      else bytes = n;
+    }
+    // After the tuple: a space, or the end of the line.
+    if (b[p] !== 0x20 && b[p] !== NL) return -1;
+    if (t === 0) {
+      e.origSport = sport;
+      e.origDport = dport;
+      e.origPackets = packets;
+      e.origBytes = bytes;
+    } else {
+      e.replySport = sport;
+      e.replyDport = dport;
+      e.replyPackets = packets;
+      e.replyBytes = bytes;
+    }
+  }
+  // The tail: only `zone=` and the conntrack `id=` matter (`… mark=0 zone=0 use=2` in /proc,
+  // `… mark=0 [zone=N] use=1 id=N` from conntrack -L); any other token is skipped. The usual
+  // tokens are matched a word at a time first; the loop after them reads any tail.
+  let zone = 0;
+  let id = 0;
+  let hasId = false;
+  if (
+    p + 24 <= lim &&
+    dv.getInt32(p, true) === 0x53415b20 /* ` [AS` */ &&
+    dv.getInt32(p + 4, true) === 0x45525553 /* SURE */ &&
+    dv.getInt16(p + 8, true) === 0x5d44 /* D] */
+  )
+    p += 10;
+  if (
+    p + 8 <= lim &&
+    dv.getInt32(p, true) === 0x72616d20 /* ` mar` */ &&
+    dv.getInt32(p + 2, true) === 0x3d6b7261 /* ark= */
+  ) {
+    // `mark=` takes any number: skip its digits (a non-digit leaves the token to the loop).
+    let q = p + 6;
+    while (((b[q] as number) - 0x30) >>> 0 <= 9) q++;
+    if (q > p + 6 && (b[q] === 0x20 || b[q] === NL)) p = q;
+  }
+  if (
+    p + 8 <= lim &&
+    dv.getInt32(p, true) === 0x6e6f7a20 /* ` zon` */ &&
+    dv.getInt32(p + 2, true) === 0x3d656e6f /* one= */
+  ) {
+    let q = p + 6;
+    let n = 0;
+    d = (b[q] as number) - 0x30;
+    while (d >>> 0 <= 9 && q - p < 15) {
+      n = n * 10 + d;
+      d = (b[++q] as number) - 0x30;
+    }
+    if (q > p + 6 && (d === 0x20 - 0x30 || d === NL - 0x30)) {
+      zone = n & 0xffff;
+      p = q;
+    }
+  }
+  if (p + 6 <= lim && dv.getInt32(p, true) === 0x65737520 /* ` use` */ && b[p + 4] === EQ) {
+    let q = p + 5;
+    while (((b[q] as number) - 0x30) >>> 0 <= 9) q++;
+    if (q > p + 5 && (b[q] === 0x20 || b[q] === NL)) p = q;
+  }
+  for (;;) {
+    let c = b[p] as number;
+    if (c === NL) break;
+    if (c === 0x20) {
+      p++;
+      continue;
+    }
+    // `zone=N` / `id=N`: N must be a number (else the general parser decides).
+    // (Byte compares: the token may end the line, and `zone=` with no number must reach the
+    // check below whatever lies past the line.)
+    const zoneKey =
+      c === 0x7a && b[p + 1] === 0x6f && b[p + 2] === 0x6e && b[p + 3] === 0x65 && b[p + 4] === EQ;
+    if (zoneKey || (c === 0x69 && b[p + 1] === 0x64 && b[p + 2] === EQ)) {
+      p += zoneKey ? 5 : 3;
+      const s = p;
+      let n = 0;
+      d = (b[p] as number) - 0x30;
+      while (d >>> 0 <= 9) {
+        n = (Math.imul(n, 10) + d) | 0;
+        d = (b[++p] as number) - 0x30;
+      }
+      if (p === s || p - s > 16 || (d !== 0x20 - 0x30 && d !== NL - 0x30)) return -1;
+      const value = p - s <= 9 ? n : longDigits(b, s, p);
+      if (zoneKey) zone = value & 0xffff;
+      else {
+        id = value >>> 0;
+        hasId = true;
+      }
+      continue;
+    }
+    // Any other token is skipped, unless the general parser would read it: a tuple key (it
+    // would overwrite the reply tuple's value, or reject the line) or a separator it knows.
+    if (tupleKeyAt(b, p)) return -1;
+    while (c !== 0x20 && c !== NL) {
+      if (c === TAB || c === CR) return -1;
+      c = b[++p] as number;
+    }
+  }
+  e.family = v6 ? 6 : 4;
+  e.proto = proto;
+  e.zone = zone;
+  e.id = id;
+  e.hasId = hasId;
   e.event = EVENT_NONE;
-  return PARSE_OK;
+  return p;
+}
+
+/** The line of buf[start, end) with its newline after it (see the fast path's contract). */
+let lineCopy = new Uint8Array(1024);
+
+function copyLine(buf: Uint8Array, start: number, end: number): number {
+  const len = end - start;
+  if (len + 1 > lineCopy.length) lineCopy = new Uint8Array(Math.max(len + 1, lineCopy.length * 2));
+  lineCopy.set(buf.subarray(start, end));
+  lineCopy[len] = NL;
+  return len;
 }
 
 /**
@@ -545,8 +724,25 @@ function parseFast(b: Uint8Array, start: number, end: number, e: ConntrackEntry)
  * code (R_*). Never throws.
  */
 export function parseConntrackLine(buf: Uint8Array, start: number, end: number, e: ConntrackEntry): number {
-  if (parseFast(buf, start, end, e) === PARSE_OK) return PARSE_OK;
-  return parseGeneral(buf, start, end, e);
+  const len = copyLine(buf, start, end);
+  if (parseFast(lineCopy, new DataView(lineCopy.buffer, 0, len + 1), 0, len, e) === len) return PARSE_OK;
+  return parseGeneral(lineCopy, 0, len, e);
+}
+
+/** The fast path alone (tests check which lines take it): PARSE_OK, or −1 when it leaves the line. */
+export function parseConntrackLineFast(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  e: ConntrackEntry,
+): number {
+  const len = copyLine(buf, start, end);
+  return parseFast(lineCopy, new DataView(lineCopy.buffer, 0, len + 1), 0, len, e) === len ? PARSE_OK : -1;
+}
+
+/** `port` at b[p…p+3] (the tail of `sport`/`dport`). */
+function isPort(b: Uint8Array, p: number): boolean {
+  return b[p] === 0x70 && b[p + 1] === 0x6f && b[p + 2] === 0x72 && b[p + 3] === 0x74;
 }
 
 const bytesOf = (k: string) => Uint8Array.from(k, (c) => c.charCodeAt(0));
@@ -781,7 +977,9 @@ export class ConntrackStreamParser {
   /** Lines skipped, by reason code − 1 (see PARSE_REASONS). */
   readonly errors = new Float64Array(PARSE_REASONS.length);
   parsed = 0;
+  /** A line split across chunks, with room for the newline the fast path expects after it. */
   private carry: Uint8Array;
+  private carryView: DataView;
   private carryLen = 0;
   private skippingLongLine = false;
 
@@ -790,6 +988,7 @@ export class ConntrackStreamParser {
     private readonly maxLineBytes = 16_384,
   ) {
     this.carry = new Uint8Array(1024);
+    this.carryView = new DataView(this.carry.buffer);
   }
 
   /** Lines skipped for any reason, blank lines included. */
@@ -816,8 +1015,9 @@ export class ConntrackStreamParser {
     this.skippingLongLine = false;
   }
 
-  private handle(buf: Uint8Array, start: number, end: number): void {
-    const r = parseConntrackLine(buf, start, end, this.entry);
+  /** Parses the line buf[start, end) with the general parser (the fast one did not take it). */
+  private handleGeneral(buf: Uint8Array, start: number, end: number): void {
+    const r = parseGeneral(buf, start, end, this.entry);
     if (r === PARSE_OK) {
       this.parsed++;
       this.onEntry(this.entry);
@@ -826,29 +1026,53 @@ export class ConntrackStreamParser {
     }
   }
 
+  /** Parses the carried line (a newline is put after it for the fast path). */
+  private handleCarry(): void {
+    const len = this.carryLen;
+    this.carry[len] = NL;
+    if (parseFast(this.carry, this.carryView, 0, len, this.entry) === len) {
+      this.parsed++;
+      this.onEntry(this.entry);
+    } else this.handleGeneral(this.carry, 0, len);
+  }
+
   push(chunk: Uint8Array): void {
+    // A plain Uint8Array view whatever the caller passed (a Buffer is a subclass): the parser's
+    // byte loads then see one kind of array only and stay monomorphic.
+    const b = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let pos = 0;
-    const len = chunk.length;
+    const len = b.length;
     if (this.skippingLongLine || this.carryLen > 0) {
-      const nl = chunk.indexOf(10, 0);
+      const nl = b.indexOf(NL, 0);
       if (nl < 0) {
-        if (!this.skippingLongLine) this.appendCarry(chunk, 0, len);
+        if (!this.skippingLongLine) this.appendCarry(b, 0, len);
         return;
       }
-      if (!this.skippingLongLine && this.appendCarry(chunk, 0, nl)) this.handle(this.carry, 0, this.carryLen);
+      if (!this.skippingLongLine && this.appendCarry(b, 0, nl)) this.handleCarry();
       this.carryLen = 0;
       this.skippingLongLine = false;
       pos = nl + 1;
     }
-    while (pos < len) {
-      const nl = chunk.indexOf(10, pos);
-      if (nl < 0) {
-        this.appendCarry(chunk, pos, len);
-        return;
+    // Lines before the chunk's last newline are whole: the fast path parses them up to their
+    // newline (see its contract); what it does not take is delimited and parsed generally.
+    const lim = b.lastIndexOf(NL);
+    if (lim >= pos) {
+      const dv = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      const e = this.entry;
+      while (pos <= lim) {
+        const nl = parseFast(b, dv, pos, lim, e);
+        if (nl >= 0) {
+          this.parsed++;
+          this.onEntry(e);
+          pos = nl + 1;
+        } else {
+          const end = b.indexOf(NL, pos);
+          this.handleGeneral(b, pos, end);
+          pos = end + 1;
+        }
       }
-      this.handle(chunk, pos, nl);
-      pos = nl + 1;
     }
+    if (pos < len) this.appendCarry(b, pos, len);
   }
 
   /** Returns false (and counts the line as too long) when the carried line would exceed the limit. */
@@ -860,10 +1084,14 @@ export class ConntrackStreamParser {
       this.skippingLongLine = true;
       return false;
     }
-    if (need > this.carry.length) {
-      const bigger = new Uint8Array(Math.min(this.maxLineBytes, Math.max(need, this.carry.length * 2)));
+    // One byte more than the line, for the newline the fast path expects after it.
+    if (need + 1 > this.carry.length) {
+      const bigger = new Uint8Array(
+        Math.min(this.maxLineBytes + 1, Math.max(need + 1, this.carry.length * 2)),
+      );
       bigger.set(this.carry.subarray(0, this.carryLen));
       this.carry = bigger;
+      this.carryView = new DataView(bigger.buffer);
     }
     this.carry.set(src.subarray(from, to), this.carryLen);
     this.carryLen = need;
@@ -872,7 +1100,7 @@ export class ConntrackStreamParser {
 
   /** Parses a last line that had no newline. */
   end(): void {
-    if (this.carryLen > 0 && !this.skippingLongLine) this.handle(this.carry, 0, this.carryLen);
+    if (this.carryLen > 0 && !this.skippingLongLine) this.handleCarry();
     this.carryLen = 0;
     this.skippingLongLine = false;
   }

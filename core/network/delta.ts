@@ -3,10 +3,10 @@
  * moved since the previous read, without ever producing a negative count or counting a byte twice.
  *
  * Storage is compact and cache-friendly: each flow is one 40-byte record (a 64-bit fingerprint
- * of the original tuple, the conntrack id when known, epoch and flags, last-seen bytes as f64 and
- * packets as u32 per direction) in pages of 65,536 records (2.5 MiB ArrayBuffers: growing never
- * copies), indexed by an open-addressing table of u32 (linear probing, load ≤ ¾). No JS object
- * per flow. Packets are kept modulo 2³²: a flow's packet delta is exact as long as it sends fewer
+ * of the tuple, the conntrack id when known, epoch, flags and a caller's tag, last-seen bytes as
+ * f64 and packets as u32 per direction) in pages of 16,384 records (640 KiB ArrayBuffers: growing
+ * never copies, and the last page wastes little), indexed by an open-addressing table of u32
+ * (linear probing, load ≤ ¾). No JS object per flow. Packets are kept modulo 2³²: a flow's packet delta is exact as long as it sends fewer
  * than 4·10⁹ packets between two reads.
  *
  * Rules
@@ -24,6 +24,14 @@
  *   `final − last`), then dropped. Tombstones are dropped at the end of the first dump that
  *   started after the destroy.
  *
+ * The fingerprint covers the original tuple (family, protocol, zone, addresses, ports) and the
+ * reply tuple's addresses. The kernel fixes a connection's reply tuple (after any NAT) before it
+ * confirms the connection, so the reply addresses never change during a flow's life; a flow on a
+ * reused original tuple with other reply addresses is another connection, and counts as a new
+ * flow. So everything that decides where a flow's bytes go (its four addresses) is the same for
+ * every observation of a record, and a caller may keep what it derived from them in the record's
+ * tag ({@link FlowDeltaTable.lastTag}): 21 bits, 0 = none, kept until `clearTags`.
+ *
  * The fingerprint is 64 bits: two distinct tuples collide with probability ~n²/2⁶⁵ (3·10⁻⁸ at a
  * million flows), which would merge their counters for one interval.
  */
@@ -32,6 +40,13 @@ import { type ConntrackEntry, EVENT_DESTROY } from './conntrack.js';
 const F_DESTROYED = 1;
 const F_MISSING = 2;
 const F_HAS_ID = 4;
+/** Record meta word: epoch in bits 0–7, flags in 8–10, the caller's tag in 11–31. */
+const FLAGS_SHIFT = 8;
+const FLAGS_MASK = 7;
+const TAG_SHIFT = 11;
+const TAG_BITS = ~0x7ff; // bits 11–31
+/** Largest tag a record holds. */
+export const FLOW_TAG_MAX = (1 << 21) - 1;
 
 /** Result of one observation: the counts to attribute (never negative). */
 export interface FlowDelta {
@@ -50,23 +65,7 @@ export interface FlowDeltaOptions {
   expectedFlows?: number;
 }
 
-function mix(h: number, k: number): number {
-  k = Math.imul(k, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  h ^= Math.imul(k, 0x1b873593);
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
-
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
-
-const PAGE_BITS = 16;
+const PAGE_BITS = 14;
 const PAGE_SIZE = 1 << PAGE_BITS;
 const PAGE_MASK = PAGE_SIZE - 1;
 /**
@@ -77,12 +76,6 @@ const REC_BYTES = 40;
 const REC_I32 = 10;
 const REC_F64 = 5;
 const TWO32 = 4294967296;
-
-/** (cur − last) mod 2³² for a packet counter kept modulo 2³². */
-function packetDelta(cur: number, last: number): number {
-  const d = (cur % TWO32) - last;
-  return d < 0 ? d + TWO32 : d;
-}
 
 export class FlowDeltaTable {
   private count = 0;
@@ -104,6 +97,8 @@ export class FlowDeltaTable {
    * usually the next record, found without touching the index (sequential memory, no miss).
    */
   private cursor = 0;
+  /** The record of the last observation (for its tag). */
+  private last = -1;
 
   constructor(options: FlowDeltaOptions = {}) {
     this.primed = options.primed ?? false;
@@ -146,23 +141,55 @@ export class FlowDeltaTable {
     this.cursor = 0;
   }
 
+  /**
+   * Two 32-bit hashes of the tuple with different multipliers, rotations and word orders: per
+   * word an XOR, a multiply by an odd constant and a rotation (each step a bijection of the
+   * state, so tuples differing in one word never collide in either), then murmur3's final mix.
+   * Half the work of murmur3's per-word mix, which showed at a million entries per cycle.
+   */
   private fingerprint(e: ConntrackEntry): void {
     const a = e.addr;
+    const n = e.family === 4 ? 1 : 4;
     const k0 = e.family | (e.proto << 8) | (e.zone << 16);
     const k1 = (e.origSport << 16) | e.origDport;
-    let h = mix(0x2f1e3d4c, k0);
-    let g = mix(0x7a5b3c19, k1);
-    h = mix(h, k1);
-    g = mix(g, k0);
-    const n = e.family === 4 ? 1 : 4;
+    let h = Math.imul(0x2f1e3d4c ^ k0, 0x9e3779b1);
+    h = Math.imul(((h << 15) | (h >>> 17)) ^ k1, 0xcc9e2d51);
+    let g = Math.imul(0x7a5b3c19 ^ k1, 0x85ebca77);
+    g = Math.imul(((g << 13) | (g >>> 19)) ^ k0, 0x27d4eb2f);
     for (let i = 0; i < n; i++) {
-      const s = a[i] as number;
-      const d = a[4 + i] as number;
-      h = mix(mix(h, s), d);
-      g = mix(mix(g, d), s ^ 0x5bd1e995);
+      const os = a[i] as number;
+      const od = a[4 + i] as number;
+      const rs = a[8 + i] as number;
+      const rd = a[12 + i] as number;
+      h = Math.imul(h ^ os, 0xcc9e2d51);
+      h = (h << 15) | (h >>> 17);
+      h = Math.imul(h ^ od, 0x1b873593);
+      h = (h << 13) | (h >>> 19);
+      h = Math.imul(h ^ rs, 0xcc9e2d51);
+      h = (h << 15) | (h >>> 17);
+      h = Math.imul(h ^ rd, 0x1b873593);
+      h = (h << 13) | (h >>> 19);
+      g = Math.imul(g ^ od, 0x27d4eb2f);
+      g = (g << 11) | (g >>> 21);
+      g = Math.imul(g ^ os, 0x165667b1);
+      g = (g << 17) | (g >>> 15);
+      g = Math.imul(g ^ rd, 0x27d4eb2f);
+      g = (g << 11) | (g >>> 21);
+      g = Math.imul(g ^ rs, 0x165667b1);
+      g = (g << 17) | (g >>> 15);
     }
-    this.hA = fmix(h ^ n);
-    this.hB = fmix(g ^ (n << 3));
+    h ^= n;
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    this.hA = h ^ (h >>> 16);
+    g ^= n << 3;
+    g ^= g >>> 16;
+    g = Math.imul(g, 0x85ebca6b);
+    g ^= g >>> 13;
+    g = Math.imul(g, 0xc2b2ae35);
+    this.hB = g ^ (g >>> 16);
   }
 
   /** Record number, or −1 − slot of the empty slot where it would go. */
@@ -210,12 +237,13 @@ export class FlowDeltaTable {
     ints[o] = this.hA;
     ints[o + 1] = this.hB;
     ints[o + 2] = e.hasId ? e.id : 0;
-    ints[o + 3] = this.epoch | ((flags | (e.hasId ? F_HAS_ID : 0)) << 8);
+    ints[o + 3] = this.epoch | ((flags | (e.hasId ? F_HAS_ID : 0)) << FLAGS_SHIFT);
     floats[f] = e.origBytes;
     floats[f + 1] = e.replyBytes;
-    ints[o + 8] = e.origPackets % TWO32;
-    ints[o + 9] = e.replyPackets % TWO32;
+    ints[o + 8] = e.origPackets; // an Int32Array store keeps it modulo 2³²
+    ints[o + 9] = e.replyPackets;
     this.index[slot] = r + 1;
+    this.last = r;
     // Load ≤ ¾ between dumps.
     if (this.count * 4 > this.index.length * 3) this.rebuildIndex(this.index.length * 2);
   }
@@ -247,6 +275,7 @@ export class FlowDeltaTable {
       return this.anyDelta();
     }
     const r = found;
+    this.last = r;
     const ints = this.ints[r >>> PAGE_BITS] as Int32Array;
     const floats = this.floats[r >>> PAGE_BITS] as Float64Array;
     const o = (r & PAGE_MASK) * REC_I32;
@@ -256,13 +285,18 @@ export class FlowDeltaTable {
     const lop = (ints[o + 8] as number) >>> 0;
     const lrp = (ints[o + 9] as number) >>> 0;
     const meta = ints[o + 3] as number;
-    const flags = meta >>> 8;
+    const flags = (meta >>> FLAGS_SHIFT) & FLAGS_MASK;
     const recEpoch = meta & 255;
     const otherFlow = e.hasId && (flags & F_HAS_ID) !== 0 && (ints[o + 2] as number) >>> 0 !== e.id;
     const dob = e.origBytes - lob;
     const drb = e.replyBytes - lrb;
-    const dop = packetDelta(e.origPackets, lop);
-    const drp = packetDelta(e.replyPackets, lrp);
+    // Packet deltas modulo 2³² (the record keeps packets modulo 2³²; `>>> 0` is that modulo for
+    // the parser's integers). Written out here: a helper returning a double out of line boxes it
+    // on the heap, twice per entry.
+    let dop = (e.origPackets >>> 0) - lop;
+    if (dop < 0) dop += TWO32;
+    let drp = (e.replyPackets >>> 0) - lrp;
+    if (drp < 0) drp += TWO32;
     // Counters went down: another flow on this tuple. (Every packet carries at least one byte, so
     // more new packets than new bytes also means the packet counter went down.)
     const down = dob < 0 || drb < 0 || dop > dob || drp > drb;
@@ -284,8 +318,8 @@ export class FlowDeltaTable {
       this.setDelta(e.origBytes, e.origPackets, e.replyBytes, e.replyPackets);
       floats[f] = e.origBytes;
       floats[f + 1] = e.replyBytes;
-      ints[o + 8] = e.origPackets % TWO32;
-      ints[o + 9] = e.replyPackets % TWO32;
+      ints[o + 8] = e.origPackets; // an Int32Array store keeps it modulo 2³²
+      ints[o + 9] = e.replyPackets;
     } else if (down) {
       // A stale line (or a repeated DESTROY) with lower counters: nothing new, keep the highest.
       this.setDelta(Math.max(0, dob), dop > dob ? 0 : dop, Math.max(0, drb), drp > drb ? 0 : drp);
@@ -296,13 +330,40 @@ export class FlowDeltaTable {
       this.setDelta(dob, dop, drb, drp);
       floats[f] = e.origBytes;
       floats[f + 1] = e.replyBytes;
-      ints[o + 8] = e.origPackets % TWO32;
-      ints[o + 9] = e.replyPackets % TWO32;
+      ints[o + 8] = e.origPackets; // an Int32Array store keeps it modulo 2³²
+      ints[o + 9] = e.replyPackets;
     }
     if (e.hasId) ints[o + 2] = e.id;
-    ints[o + 3] = this.epoch | (nextFlags << 8);
+    ints[o + 3] = this.epoch | (nextFlags << FLAGS_SHIFT) | (meta & TAG_BITS);
     if (!this.primed) this.setDelta(0, 0, 0, 0);
     return this.anyDelta();
+  }
+
+  /** The tag of the last observed flow's record (0 = none). */
+  get lastTag(): number {
+    const r = this.last;
+    if (r < 0) return 0;
+    return (
+      ((this.ints[r >>> PAGE_BITS] as Int32Array)[(r & PAGE_MASK) * REC_I32 + 3] as number) >>> TAG_SHIFT
+    );
+  }
+
+  /** Tags the last observed flow's record (0 ≤ tag ≤ FLOW_TAG_MAX). */
+  set lastTag(tag: number) {
+    const r = this.last;
+    if (r < 0 || tag < 0 || tag > FLOW_TAG_MAX) return;
+    const ints = this.ints[r >>> PAGE_BITS] as Int32Array;
+    const o = (r & PAGE_MASK) * REC_I32 + 3;
+    ints[o] = ((ints[o] as number) & ~TAG_BITS) | (tag << TAG_SHIFT);
+  }
+
+  /** Forgets every record's tag (what the caller derived from the addresses no longer holds). */
+  clearTags(): void {
+    for (let r = 0; r < this.count; r++) {
+      const ints = this.ints[r >>> PAGE_BITS] as Int32Array;
+      const o = (r & PAGE_MASK) * REC_I32 + 3;
+      ints[o] = (ints[o] as number) & ~TAG_BITS;
+    }
   }
 
   private anyDelta(): boolean {
@@ -322,7 +383,7 @@ export class FlowDeltaTable {
       const ints = this.ints[r >>> PAGE_BITS] as Int32Array;
       const o = (r & PAGE_MASK) * REC_I32;
       const meta = ints[o + 3] as number;
-      let flags = meta >>> 8;
+      let flags = (meta >>> FLAGS_SHIFT) & FLAGS_MASK;
       let keep: boolean;
       if ((meta & 255) === epoch) keep = true;
       else if ((flags & F_DESTROYED) !== 0) keep = false;
@@ -336,13 +397,14 @@ export class FlowDeltaTable {
         const wo = (w & PAGE_MASK) * REC_I32;
         // Move the whole 40-byte record (10 i32) down.
         for (let k = 0; k < REC_I32; k++) wi[wo + k] = ints[o + k] as number;
-        wi[wo + 3] = (meta & 255) | (flags << 8);
+        wi[wo + 3] = (meta & 255) | (flags << FLAGS_SHIFT) | (meta & TAG_BITS);
       } else {
-        ints[o + 3] = (meta & 255) | (flags << 8);
+        ints[o + 3] = (meta & 255) | (flags << FLAGS_SHIFT) | (meta & TAG_BITS);
       }
       w++;
     }
     this.count = w;
+    this.last = -1;
     // Free whole pages past the last record, keeping one spare against churn.
     const pagesKept = Math.ceil(w / PAGE_SIZE) + 1;
     if (this.ints.length > pagesKept) {
@@ -351,9 +413,9 @@ export class FlowDeltaTable {
     }
     const slots = FlowDeltaTable.slotsFor(w);
     // Keep a larger index unless it is four times too big (avoids reallocating every cycle).
-    this.rebuildIndex(
-      this.index.length >= slots && this.index.length <= slots * 4 ? this.index.length : slots,
-    );
+    const keep = this.index.length >= slots && this.index.length <= slots * 4;
+    // With no record dropped none moved: the index still holds every record where it is.
+    if (w !== n || !keep) this.rebuildIndex(keep ? this.index.length : slots);
     this.inDump = false;
     this.primed = true;
     return { dropped: n - w, remembered: w };

@@ -10,7 +10,69 @@
  */
 import { FlowAggregator, type FlowAttributor, type FlowSum, FlowWindow } from './attribute.js';
 import { type ConntrackEntry, ConntrackStreamParser, type ParseReason, R_NO_COUNTERS } from './conntrack.js';
-import { type FlowDeltaOptions, FlowDeltaTable } from './delta.js';
+import { FLOW_TAG_MAX, type FlowDeltaOptions, FlowDeltaTable } from './delta.js';
+
+function grown(a: Int32Array, length: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(length);
+  b.set(a);
+  return b;
+}
+
+/**
+ * Routes (pairs of aggregator rows, see {@link FlowAttributor.route}) numbered from 1, so that a
+ * flow's record in the delta table can hold its route as a tag: a flow seen again is credited
+ * without classifying its addresses again. Valid for one attributor and its aggregator.
+ */
+class RouteTags {
+  /** Tags of routes with no reply side (nearly all), by orig row + 1. */
+  private byOrig = new Int32Array(256);
+  /** Tags of routes with a reply side, by `origRow + 1` then `replyRow`. */
+  private readonly byPair = new Map<number, Map<number, number>>();
+  private orig = new Int32Array(256);
+  private reply = new Int32Array(256);
+  private count = 1; // tag 0 = none
+
+  /** The tag of a route, or 0 when all FLOW_TAG_MAX are taken (the flow is then routed each time). */
+  tagFor(routeOrig: number, routeReply: number): number {
+    let tag: number | undefined;
+    let pairs: Map<number, number> | undefined;
+    if (routeReply < 0) {
+      tag = routeOrig + 1 < this.byOrig.length ? (this.byOrig[routeOrig + 1] as number) : 0;
+      if (tag !== 0) return tag;
+    } else {
+      pairs = this.byPair.get(routeOrig + 1);
+      tag = pairs?.get(routeReply);
+      if (tag !== undefined) return tag;
+    }
+    if (this.count > FLOW_TAG_MAX) return 0;
+    tag = this.count++;
+    if (tag === this.orig.length) {
+      this.orig = grown(this.orig, tag * 2);
+      this.reply = grown(this.reply, tag * 2);
+    }
+    this.orig[tag] = routeOrig;
+    this.reply[tag] = routeReply;
+    if (routeReply < 0) {
+      if (routeOrig + 1 >= this.byOrig.length) this.byOrig = grown(this.byOrig, (routeOrig + 1) * 2);
+      this.byOrig[routeOrig + 1] = tag;
+    } else {
+      if (!pairs) {
+        pairs = new Map();
+        this.byPair.set(routeOrig + 1, pairs);
+      }
+      pairs.set(routeReply, tag);
+    }
+    return tag;
+  }
+
+  origOf(tag: number): number {
+    return this.orig[tag] as number;
+  }
+
+  replyOf(tag: number): number {
+    return this.reply[tag] as number;
+  }
+}
 
 export interface DumpStats {
   /** Entries parsed in this dump. */
@@ -32,6 +94,7 @@ export class ConntrackPipeline {
   readonly window = new FlowWindow();
   private attributor: FlowAttributor;
   private agg: FlowAggregator;
+  private tags = new RouteTags();
   private readonly dumpParser: ConntrackStreamParser;
   private readonly eventParser: ConntrackStreamParser;
   private moved = 0;
@@ -57,14 +120,31 @@ export class ConntrackPipeline {
     const sums = this.flushCycle();
     this.attributor = attributor;
     this.agg = new FlowAggregator(attributor.classifier.verdictCount);
+    // Routes are rows of the old aggregator, from the old classification.
+    this.tags = new RouteTags();
+    this.delta.clearTags();
     return sums;
   }
 
   private onDumpEntry(e: ConntrackEntry): void {
     if (this.delta.observe(e)) {
       this.moved++;
-      this.attributor.attribute(e, this.delta.delta, this.agg);
+      this.credit(e);
     }
+  }
+
+  /** Attributes the last observation's delta, routing the flow only the first time it moves. */
+  private credit(e: ConntrackEntry): boolean {
+    const delta = this.delta;
+    const tags = this.tags;
+    const attributor = this.attributor;
+    const tag = delta.lastTag;
+    if (tag !== 0) return attributor.credit(tags.origOf(tag), tags.replyOf(tag), delta.delta, this.agg);
+    attributor.route(e, this.agg);
+    const routeOrig = attributor.routeOrig;
+    const routeReply = attributor.routeReply;
+    delta.lastTag = tags.tagFor(routeOrig, routeReply);
+    return attributor.credit(routeOrig, routeReply, delta.delta, this.agg);
   }
 
   private onEventEntry(e: ConntrackEntry): void {
@@ -74,7 +154,7 @@ export class ConntrackPipeline {
     }
     if (this.delta.observe(e)) {
       this.destroyEventsCounted++;
-      this.attributor.attribute(e, this.delta.delta, this.agg);
+      this.credit(e);
     }
   }
 

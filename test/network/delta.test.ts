@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { ConntrackEntry, EVENT_DESTROY, EVENT_NONE, FlowDeltaTable } from '../../core/network/index.js';
+import {
+  ConntrackEntry,
+  EVENT_DESTROY,
+  EVENT_NONE,
+  FLOW_TAG_MAX,
+  FlowDeltaTable,
+} from '../../core/network/index.js';
 
 interface Flow {
   src?: number;
+  /** Reply source (the peer after DNAT); 0 when not given. */
+  replySrc?: number;
   sport: number;
   ob: number;
   rb: number;
@@ -21,6 +29,7 @@ function entry(f: Flow): ConntrackEntry {
     e.addr[3] = f.src ?? 5;
   }
   e.addr[4] = 0x0a000207;
+  e.addr[8] = f.replySrc ?? 0;
   e.origSport = f.sport;
   e.origDport = 443;
   e.origBytes = f.ob;
@@ -145,6 +154,44 @@ describe('flow delta engine', () => {
     dump(u, []);
     dump(u, []);
     expect(u.size).toBe(0);
+  });
+
+  it('counts a flow on a reused original tuple with other reply addresses as a new flow', () => {
+    // The kernel fixes a connection's reply tuple before confirming it: other reply addresses
+    // (a Service now DNATed to another backend) mean another connection.
+    const t = new FlowDeltaTable();
+    dump(t, [{ sport: 1, ob: 1000, rb: 1000, replySrc: 0x0a000207 }]);
+    expect(dump(t, [{ sport: 1, ob: 1500, rb: 1200, replySrc: 0x0a000309 }])).toBe(2700);
+    expect(dump(t, [{ sport: 1, ob: 1600, rb: 1200, replySrc: 0x0a000309 }])).toBe(100);
+  });
+
+  it('keeps a tag per flow until the tags are cleared; a new flow starts untagged', () => {
+    const t = new FlowDeltaTable();
+    t.beginDump();
+    t.observe(entry({ sport: 1, ob: 10, rb: 0 }));
+    expect(t.lastTag).toBe(0);
+    t.lastTag = 42;
+    t.observe(entry({ sport: 2, ob: 10, rb: 0 }));
+    expect(t.lastTag).toBe(0);
+    t.lastTag = FLOW_TAG_MAX;
+    t.endDump();
+    // Tags survive dumps, the compaction of dropped flows and the flags the table keeps.
+    for (const ob of [20, 30]) {
+      t.beginDump();
+      t.observe(entry({ sport: 2, ob, rb: 0 }));
+      expect(t.lastTag).toBe(FLOW_TAG_MAX);
+      t.endDump();
+    }
+    expect(t.size).toBe(1);
+    t.beginDump();
+    t.observe(entry({ sport: 2, ob: 40, rb: 0 }));
+    expect(t.lastTag).toBe(FLOW_TAG_MAX);
+    t.observe(entry({ sport: 2, ob: 50, rb: 0, destroy: true }));
+    expect(t.lastTag).toBe(FLOW_TAG_MAX);
+    t.clearTags();
+    t.observe(entry({ sport: 2, ob: 50, rb: 0, destroy: true }));
+    expect(t.lastTag).toBe(0);
+    t.endDump();
   });
 
   it('ignores DESTROY events before the baseline dump', () => {

@@ -26,15 +26,26 @@ const aws = parseAwsIpRanges(
   JSON.parse(readFileSync(path.join(FIX, 'ip-ranges/aws-ip-ranges.small.json'), 'utf8')),
 );
 
-function pipeline(primed: boolean): ConntrackPipeline {
+function attributor(zone?: string): FlowAttributor {
   const local = localPods(topo, 'node-a');
   const classifier = new NetworkClassifier({
-    local: { node: 'node-a', ...local.placement },
+    local: { node: 'node-a', ...local.placement, ...(zone ? { zone } : {}) },
     endpoints: clusterEndpoints(topo),
     providerPrefixes: aws.prefixes,
   });
   const locals = new LocalEndpoints(local.pods, local.hostAddresses);
-  return new ConntrackPipeline(new FlowAttributor(classifier, locals), { primed });
+  return new FlowAttributor(classifier, locals);
+}
+
+function pipeline(primed: boolean): ConntrackPipeline {
+  return new ConntrackPipeline(attributor(), { primed });
+}
+
+/** The fixture table with every counter grown by `k` (bytes by 100·k). */
+function grown(text: string, k: number): string {
+  return text
+    .replace(/packets=(\d+)/g, (_m, n: string) => `packets=${Number(n) + k}`)
+    .replace(/bytes=(\d+)/g, (_m, n: string) => `bytes=${Number(n) + 100 * k}`);
 }
 
 const key = (s: FlowSum) =>
@@ -112,6 +123,32 @@ describe('conntrack pipeline: attribution to local pods', () => {
       'shop/web-1 egress cross-zone - nat=false': [200 + 400, 2 + 4],
       'shop/web-1 ingress cross-zone - nat=false': [1000 + 300, 5 + 3],
     });
+  });
+
+  it('routes a flow once per attributor: after a topology change its bytes follow the new one', () => {
+    // A flow's route (local pod, remote class, NAT) is kept with it between dumps; swapping the
+    // attributor must drop those routes. Here node-a moves to zone us-east-1b, where db-0 is.
+    const text = readFileSync(path.join(FIX, 'conntrack/node-a.proc.txt'), 'utf8');
+    const run = (p: ConntrackPipeline, k: number) => {
+      p.beginDump();
+      p.pushDump(enc.encode(grown(text, k)));
+      p.endDump();
+      return table(p.flushCycle());
+    };
+    const p = pipeline(false);
+    const q = new ConntrackPipeline(attributor('us-east-1b'));
+    run(p, 0);
+    run(q, 0);
+    const before = run(p, 1);
+    expect(run(p, 2)).toEqual(before);
+    expect(before['shop/web-1 egress cross-zone - nat=false']).toBeDefined();
+    p.setAttributor(attributor('us-east-1b'));
+    run(q, 1);
+    run(q, 2);
+    const after = run(p, 3);
+    expect(after).toEqual(run(q, 3));
+    expect(after['shop/web-1 egress in-zone - nat=false']).toBeDefined();
+    expect(after['shop/web-1 egress cross-zone - nat=false']).toBeUndefined();
   });
 
   it('reports a table without byte counters as accounting disabled', () => {
