@@ -197,13 +197,19 @@ describe('agent deploy manifests', () => {
     );
   });
 
-  it('builds an image with conntrack, production dependencies, a non-root user and the agent entrypoint', () => {
+  it('builds an image with conntrack, the bundled agent, a non-root user and the agent entrypoint', () => {
     const dockerfile = readFileSync(deployDir('Dockerfile'), 'utf8');
-    expect(dockerfile).toMatch(/^FROM node:(20|22)-slim$/m);
-    expect(dockerfile).toMatch(/apt-get install[^\n]*conntrack/);
-    expect(dockerfile).toMatch(/npm install --omit=dev/);
-    expect(dockerfile).toMatch(/^USER 1000:1000$/m);
-    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "bin\/ownercost.js", "agent"\]$/m);
+    expect(dockerfile).toMatch(/^FROM node:(20|22)-slim AS build$/m);
+    expect(dockerfile).toMatch(/^RUN npm run build:agent$/m);
+    // The runtime stage: plain node on the one-file bundle, no node_modules, no TypeScript loader.
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    expect(runtime).toMatch(/^FROM node:(20|22)-slim$/m);
+    expect(runtime).toMatch(/apt-get install[^\n]*conntrack/);
+    expect(runtime).toMatch(/^COPY --from=build \/src\/dist\/ownercost-agent\.mjs /m);
+    const instructions = runtime.replace(/^#.*$/gm, '');
+    expect(instructions).not.toMatch(/node_modules|npm install|tsx/);
+    expect(runtime).toMatch(/^USER 1000:1000$/m);
+    expect(runtime).toMatch(/^ENTRYPOINT \["node", "\/app\/ownercost-agent\.mjs", "agent"\]$/m);
     for (const m of builds.base) for (const c of containersOf(m)) expect(c.image).not.toBe('ownercost-agent');
   });
 });

@@ -8,21 +8,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAgentCommands } from '../../../agent/cli.js';
 import { parseNodeAgentConfig } from '../../../agent/config.js';
 import { FlowRecord } from '../../../core/schema/records.js';
+import { buildAgentBundle } from '../../../scripts/build-agent.js';
 
 const run = promisify(execFile);
 const REPO = path.resolve(import.meta.dirname, '../../..');
 const FIX = path.join(import.meta.dirname, '../../fixtures');
 
-async function agent(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs the agent from its TypeScript sources, or from the bundle the image ships. */
+async function agent(
+  args: string[],
+  from: 'sources' | 'bundle' = 'sources',
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const entry = from === 'bundle' ? [bundle] : ['--import', 'tsx', 'agent/main.ts'];
   try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--import', 'tsx', 'test/agent/node/agentMain.ts', ...args],
-      {
-        cwd: REPO,
-        env: { ...process.env, NODE_NAME: '' },
-      },
-    );
+    const { stdout, stderr } = await run(process.execPath, [...entry, ...args], {
+      cwd: REPO,
+      env: { ...process.env, NODE_NAME: '' },
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -106,58 +108,68 @@ describe('agent commands', () => {
   });
 });
 
+let bundle = '';
+
 describe('agent node --conntrack-file --once', () => {
   let tmp = '';
   beforeAll(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'oc-cli-'));
-  });
+    bundle = await buildAgentBundle(path.join(tmp, 'ownercost-agent.mjs'));
+  }, 120_000);
   afterAll(async () => {
     await rm(tmp, { recursive: true, force: true });
   });
 
-  it('prints valid flow records of a saved table, skips bad topology lines, and ships them', async () => {
-    await writeFile(
-      path.join(tmp, 'agent.yaml'),
-      `ipRanges: [${path.join(FIX, 'ip-ranges/aws-ip-ranges.small.json')}]\n`,
-    );
-    const r = await agent([
-      'agent',
-      'node',
-      '--topology',
-      path.join(FIX, 'conntrack/topology.ndjson'),
-      '--node',
-      'node-a',
-      '--cluster',
-      'c1',
-      '--conntrack-file',
-      path.join(FIX, 'conntrack/node-a.conntrack-L.txt'),
-      '--once',
-      '--config',
-      path.join(tmp, 'agent.yaml'),
-      '--sink',
-      `file://${path.join(tmp, 'sink')}`,
-      '--spool-dir',
-      path.join(tmp, 'spool'),
-    ]);
-    expect(r.code, r.stderr).toBe(0);
-    const records = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => FlowRecord.parse(JSON.parse(l)));
-    expect(records).toHaveLength(10);
-    expect(records.find((x) => x.service === 's3' && x.direction === 'ingress')).toMatchObject({
-      pod: 'web-1',
-      class: 'in-zone',
-      viaNat: true,
-      bytes: 400000,
-    });
-    expect(r.stderr).toContain('2 topology record(s) skipped');
-    expect(r.stderr).toMatch(/skipped lines: .*1 unknown-protocol/);
-    const keys = await readdir(path.join(tmp, 'sink/snapshots/v1/kind=network/cluster=c1'), {
-      recursive: true,
-    });
-    expect(keys.some((k) => String(k).endsWith('-node-node-a.ndjson.gz'))).toBe(true);
-  });
+  it.each(['sources', 'bundle'] as const)(
+    'prints valid flow records of a saved table, skips bad topology lines, and ships them (from %s)',
+    async (from) => {
+      const sink = path.join(tmp, `sink-${from}`);
+      await writeFile(
+        path.join(tmp, 'agent.yaml'),
+        `ipRanges: [${path.join(FIX, 'ip-ranges/aws-ip-ranges.small.json')}]\n`,
+      );
+      const r = await agent(
+        [
+          'agent',
+          'node',
+          '--topology',
+          path.join(FIX, 'conntrack/topology.ndjson'),
+          '--node',
+          'node-a',
+          '--cluster',
+          'c1',
+          '--conntrack-file',
+          path.join(FIX, 'conntrack/node-a.conntrack-L.txt'),
+          '--once',
+          '--config',
+          path.join(tmp, 'agent.yaml'),
+          '--sink',
+          `file://${sink}`,
+          '--spool-dir',
+          path.join(tmp, `spool-${from}`),
+        ],
+        from,
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const records = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => FlowRecord.parse(JSON.parse(l)));
+      expect(records).toHaveLength(10);
+      expect(records.find((x) => x.service === 's3' && x.direction === 'ingress')).toMatchObject({
+        pod: 'web-1',
+        class: 'in-zone',
+        viaNat: true,
+        bytes: 400000,
+      });
+      expect(r.stderr).toContain('2 topology record(s) skipped');
+      expect(r.stderr).toMatch(/skipped lines: .*1 unknown-protocol/);
+      const keys = await readdir(path.join(sink, 'snapshots/v1/kind=network/cluster=c1'), {
+        recursive: true,
+      });
+      expect(keys.some((k) => String(k).endsWith('-node-node-a.ndjson.gz'))).toBe(true);
+    },
+  );
 
   it('warns once, with the fix, when the table has no byte counters', async () => {
     const file = path.join(tmp, 'noacct.txt');

@@ -204,7 +204,7 @@ describe.skipIf(skipReason !== null)(
           process.execPath,
           '--import',
           'tsx',
-          'test/agent/node/agentMain.ts',
+          'agent/main.ts',
           'agent',
           'node',
           '--topology',

@@ -1,10 +1,11 @@
 /**
- * Runs `agent …` through registerAgentCommands, as functions/local/cli.ts will once the lead wires
- * it in: `node --import tsx test/agent/node/agentMain.ts agent node …`. The tests spawn this.
+ * The agent image's entry point: only the `agent node|cluster` commands, so its bundle
+ * (`npm run build:agent`, see agent/deploy/Dockerfile) carries neither DuckDB nor the reports.
+ * `ownercost agent …` in the full CLI registers the same commands.
  */
 import { Command, CommanderError } from 'commander';
-import { registerAgentCommands } from '../../../agent/cli.js';
-import { OwnercostError, UsageError } from '../../../core/schema/errors.js';
+import { OwnercostError, UsageError } from '../core/schema/errors.js';
+import { registerAgentCommands } from './cli.js';
 
 const program = new Command('ownercost').exitOverride();
 registerAgentCommands(program);
