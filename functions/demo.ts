@@ -115,7 +115,7 @@ export function terminalSummary(result: WeeklyResult, seconds: number): string {
   lines.push(`Files: ${result.weekDir}/`);
   lines.push('  summary.json  org.html  findings.json  allocations.csv  allocations.focus.parquet');
   lines.push(
-    `  teams/<team>/{email.html, email.txt, slack.json, report.md, tickets/<fingerprint>.md} for ${result.teams.length} teams`,
+    `  teams/<team>/{email.html, email.txt, email.eml, slack.json, report.md, tickets/} for ${result.teams.length} teams`,
   );
   lines.push(`Done in ${seconds.toFixed(1)} s.`);
   return `${lines.join('\n')}\n`;
@@ -145,6 +145,8 @@ export async function runDemo(req: DemoRequest): Promise<WeeklyResult> {
     seed: req.seed,
     weeks: 2,
     scale: 'small',
+    // The demo's config reads the FOCUS Parquet export only; the CUR 2.0 export is not written.
+    cur2: false,
     onProgress: progress('simulate'),
   });
   const result = await reportSimulation(simDir, req.outDir, req.now, progress('allocate'));

@@ -1,7 +1,13 @@
 /**
  * `ownercost simulate`: runs the seeded simulator and writes what a real installation would
  * have after `weeks` ISO weeks: snapshot batches in an object store (`<outDir>/store`), the bill
- * as FOCUS CSV, FOCUS Parquet and CUR 2.0 Parquet (`<outDir>/billing/…`), and `truth.json`.
+ * as FOCUS CSV, FOCUS Parquet and CUR 2.0 Parquet (`<outDir>/billing/…`; CUR 2.0 unless `cur2` is
+ * false), and `truth.json`.
+ *
+ * Snapshot objects are hourly batches: one object per cluster, partition and hour holding that
+ * hour's samples (twelve 5-minute samples), keyed by the batch's first sample time, so every
+ * record lies in its object's `dt=…/hour=…` partition as the key layout requires. Fewer, larger
+ * objects are much cheaper to write and to read than one object per sample.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,7 +15,13 @@ import { Worker } from 'node:worker_threads';
 import { writeCur2Export, writeFocusExports } from '../adapters/billing/exportWriter.js';
 import { FsObjectStore } from '../adapters/storage/fs.js';
 import type { RecordKind } from '../core/schema/records.js';
-import { type BilledTotal, createSimulation, focusLines, type Scale } from '../core/simulator/index.js';
+import {
+  type BilledTotal,
+  createSimulation,
+  focusLines,
+  type Scale,
+  SOURCE,
+} from '../core/simulator/index.js';
 import { snapshotKey } from '../core/snapshots/keys.js';
 
 /** Input of `runSimulate`. */
@@ -21,6 +33,11 @@ export interface SimulateRequest {
   scale?: Scale;
   /** Monday 00:00 UTC of the first week, as ISO or ms (default 2026-11-09). */
   weekStart?: string | number;
+  /**
+   * Write the CUR 2.0 export (default true). The demo reads only the FOCUS Parquet export and
+   * turns it off; `ownercost simulate` and the tests keep all three.
+   */
+  cur2?: boolean;
   onProgress?: (done: number, total: number, what: string) => void;
 }
 
@@ -36,6 +53,7 @@ export interface SimulateSummary {
   livePods: { min: number; max: number; mean: number };
   nodes: number;
   costLines: number;
+  /** CUR 2.0 rows written (0 when `cur2` is off). */
   curRows: number;
   billed: BilledTotal[];
   paths: {
@@ -56,16 +74,19 @@ export interface SimulateSummary {
   };
 }
 
-/** Samples in flight between rendering and the writer threads. */
+/** Hourly groups of objects in flight between rendering and the writer threads. */
 const IN_FLIGHT = 4;
 
+/** Samples per snapshot object: one hour of 5-minute samples. */
+const SAMPLES_PER_OBJECT = 12;
+
 /**
- * Snapshot writer threads. Compressing and writing 16,000 objects is most of a run's CPU, so it
- * happens off the main thread (which renders records): the main thread hands over the UTF-8
- * bytes (transferred, not copied) and the object's local path from `FsObjectStore.localPath`;
- * the worker gzips (level 1, memLevel 9: the fastest deflate; readers do not care) and writes
- * the object the way `FsObjectStore.put` does, to a temporary name then renamed, so a reader
- * never sees half an object. Plain CommonJS evaluated from this string: no loader, no extra file.
+ * Snapshot writer threads. Compressing and writing the objects (over a GB of text) is much of a
+ * run's CPU, so it happens off the main thread (which renders records): the main thread hands
+ * over the UTF-8 bytes (transferred, not copied) and the object's local path from
+ * `FsObjectStore.localPath`; the worker gzips (level 1, memLevel 9: the fastest deflate; readers
+ * do not care) and writes the object the way `FsObjectStore.put` does, to a temporary name then
+ * renamed, so a reader never sees half an object. Plain CommonJS evaluated from this string: no loader, no extra file.
  */
 const WRITER_WORKER = `
 const { parentPort, threadId } = require('node:worker_threads');
@@ -96,10 +117,29 @@ parentPort.on('message', (m) => {
 });
 `;
 
-/** One object to write: its local path and its NDJSON text. */
+/** One object to write: its local path and its NDJSON text, in pieces (one per sample). */
 interface PendingObject {
   path: string;
-  text: string;
+  texts: string[];
+}
+
+/**
+ * The UTF-8 bytes of an object's text. Records are ASCII, so the pieces are copied as latin1 into
+ * one buffer (much cheaper than joining them and UTF-8 encoding the result).
+ */
+function objectBytes(texts: readonly string[]): Buffer {
+  let length = 0;
+  let ascii = true;
+  for (const t of texts) {
+    const n = Buffer.byteLength(t, 'utf8');
+    if (n !== t.length) ascii = false;
+    length += n;
+  }
+  if (!ascii) return Buffer.from(texts.join(''), 'utf8');
+  const bytes = Buffer.allocUnsafeSlow(length);
+  let at = 0;
+  for (const t of texts) at += bytes.write(t, at, 'latin1');
+  return bytes;
 }
 
 class SnapshotWriterPool {
@@ -134,10 +174,8 @@ class SnapshotWriterPool {
     const id = this.nextId++;
     const transfer: ArrayBuffer[] = [];
     const items = objects.map((o) => {
-      // Records are ASCII: latin1 is a plain copy, much cheaper than UTF-8 encoding.
-      const ascii = Buffer.byteLength(o.text, 'utf8') === o.text.length;
-      const bytes = Buffer.from(o.text, ascii ? 'latin1' : 'utf8');
-      // Large buffers own their ArrayBuffer and move to the worker without a copy.
+      const bytes = objectBytes(o.texts);
+      // Buffers that own their ArrayBuffer move to the worker without a copy.
       if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength)
         transfer.push(bytes.buffer as ArrayBuffer);
       return { path: o.path, bytes };
@@ -185,8 +223,9 @@ export async function runSimulate(req: SimulateRequest): Promise<SimulateSummary
   await mkdir(outDir, { recursive: true });
 
   // The bill first: its DuckDB exports then run on DuckDB's threads while snapshots are written.
+  const writeCur2 = req.cur2 ?? true;
   const billing = sim.billing();
-  const cur = sim.curRows();
+  const cur = writeCur2 ? sim.curRows() : [];
   const truth = sim.truth();
   const billingDone = performance.now();
   let exportsDone = billingDone;
@@ -195,7 +234,7 @@ export async function runSimulate(req: SimulateRequest): Promise<SimulateSummary
       csvDir: path.join(billingRoot, 'focus-csv'),
       parquetDir: path.join(billingRoot, 'focus-parquet'),
     });
-    const cur2 = await writeCur2Export(cur, path.join(billingRoot, 'cur2'));
+    const cur2 = writeCur2 ? await writeCur2Export(cur, path.join(billingRoot, 'cur2')) : { files: [] };
     exportsDone = performance.now();
     return { focus, cur2 };
   })();
@@ -214,14 +253,17 @@ export async function runSimulate(req: SimulateRequest): Promise<SimulateSummary
   let storedBytes = 0;
   try {
     const inFlight = new Set<Promise<void>>();
+    // The open batch of each cluster and partition: its first sample time and its text so far.
+    const open = new Map<
+      string,
+      { cluster: string; partition: 'cluster' | 'network'; ts: string; texts: string[] }
+    >();
     for (let k = 0; k < samples; k++) {
       const live = sim.livePods(k);
       liveMin = Math.min(liveMin, live);
       liveMax = Math.max(liveMax, live);
       liveSum += live;
       const ts = sim.tsAt(k);
-      // One message per sample: the objects of every cluster and partition at that time.
-      const group: PendingObject[] = [];
       for (let c = 0; c < sim.clusters.length; c++) {
         const cluster = sim.clusters[c]?.spec.name ?? '';
         for (const partition of ['cluster', 'network'] as const) {
@@ -231,11 +273,27 @@ export async function runSimulate(req: SimulateRequest): Promise<SimulateSummary
             counts[kind] = (counts[kind] ?? 0) + n;
           }
           total += batch.records;
-          objects++;
-          const key = snapshotKey(partition === 'cluster' ? 'pod' : 'flow', cluster, ts, batch.source);
-          group.push({ path: store.localPath(key), text: batch.text });
+          const id = `${c}/${partition}`;
+          const o = open.get(id);
+          if (o) o.texts.push(batch.text);
+          else open.set(id, { cluster, partition, ts, texts: [batch.text] });
         }
       }
+      // Samples are on the 5-minute grid from a Monday 00:00, so every 12th closes an hour.
+      if ((k + 1) % SAMPLES_PER_OBJECT !== 0 && k !== samples - 1) continue;
+      // One message per hour: the objects of every cluster and partition of that hour.
+      const group: PendingObject[] = [];
+      for (const o of open.values()) {
+        const key = snapshotKey(
+          o.partition === 'cluster' ? 'pod' : 'flow',
+          o.cluster,
+          o.ts,
+          SOURCE[o.partition],
+        );
+        group.push({ path: store.localPath(key), texts: o.texts });
+        objects++;
+      }
+      open.clear();
       if (group.length === 0) continue;
       const p: Promise<void> = pool
         .write(group)
@@ -245,7 +303,7 @@ export async function runSimulate(req: SimulateRequest): Promise<SimulateSummary
         .finally(() => inFlight.delete(p));
       inFlight.add(p);
       if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
-      if (k % 96 === 0 || k === samples - 1) req.onProgress?.(k + 1, samples, 'samples');
+      if (k % 96 === 95 || k === samples - 1) req.onProgress?.(k + 1, samples, 'samples');
     }
     await Promise.all(inFlight);
   } finally {

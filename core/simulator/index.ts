@@ -41,7 +41,11 @@ export interface Simulation {
   readonly clusters: readonly ClusterPlan[];
   /** ISO timestamp of sample k. */
   tsAt(k: number): string;
-  /** The NDJSON batch of one cluster, partition and sample (`source` names the object). */
+  /**
+   * The NDJSON batch of one cluster, partition and sample (`source` names the object). Network
+   * batches hold the flow records of 15 minutes (FLOW_SAMPLES samples) and are empty except at
+   * every third sample.
+   */
   batch(clusterIdx: number, k: number, partition: Partition): Batch & { source: string };
   /** Pods alive per cluster at sample k. */
   livePods(k: number): number;

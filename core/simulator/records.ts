@@ -2,11 +2,12 @@
  * Renders `ownercost/v1` records for one cluster and sample as NDJSON text. Records are built
  * as objects once, turned into JSON templates with holes for the values that change per sample
  * (timestamp, usage, bytes), and filled in per sample: the output is byte-for-byte what
- * `JSON.stringify` of the full record would give, at a fraction of the cost.
+ * `JSON.stringify` of the full record would give, at a fraction of the cost. Flow records count
+ * 15 minutes of traffic (FLOW_SAMPLES samples), so only every third sample has network records.
  */
 import { type RecordKind, SCHEMA_V1 } from '../schema/records.js';
 import { type ClusterPlan, forEachAlive } from './plan.js';
-import { isoAt, SAMPLE_MS, SAMPLE_SECONDS, type SimWindow } from './time.js';
+import { FLOW_SAMPLES, FLOW_SECONDS, isoAt, SAMPLE_MS, SAMPLE_SECONDS, type SimWindow } from './time.js';
 import type { NodePlan, PodPlan, WorkloadPlan } from './types.js';
 import {
   containerResources,
@@ -246,16 +247,52 @@ export class ClusterRenderer {
     return { text, counts, records: sum(counts) };
   }
 
+  /**
+   * Flow records of the 15 minutes from sample k (k a multiple of FLOW_SAMPLES; other samples
+   * have none): per pod, traffic spec and direction, the bytes of the samples it was alive in.
+   */
   private renderNetwork(k: number): Batch {
+    if (k % FLOW_SAMPLES !== 0) return { text: '', counts: {}, records: 0 };
     const { plan } = this;
     const ts = this.tsJson[k] as string;
-    const d = this.diurnal[k] as number;
+    const end = Math.min(k + FLOW_SAMPLES, this.window.samples);
+    // Bytes per (traffic spec, direction) of each pod and node, in the order they are first seen.
+    const podBytes = new Map<number, number[]>();
+    const hostBytes = new Map<number, number[]>();
+    for (let s = k; s < end; s++) {
+      const d = this.diurnal[s] as number;
+      forEachAlive(plan.podIndex, s, (i) => {
+        const pod = plan.pods[i] as PodPlan;
+        const traffic = pod.workload.spec.traffic;
+        if (traffic.length === 0) return;
+        let acc = podBytes.get(i);
+        if (!acc) {
+          acc = new Array<number>(traffic.length * 2).fill(0);
+          podBytes.set(i, acc);
+        }
+        for (let ti = 0; ti < traffic.length; ti++) {
+          for (let di = 0; di < 2; di++) {
+            acc[ti * 2 + di] =
+              (acc[ti * 2 + di] as number) + flowBytes(pod, ti, di === 0 ? 'egress' : 'ingress', s, d);
+          }
+        }
+      });
+      forEachAlive(plan.nodeIndex, s, (i) => {
+        const node = plan.nodes[i] as NodePlan;
+        let acc = hostBytes.get(i);
+        if (!acc) {
+          acc = [0, 0];
+          hostBytes.set(i, acc);
+        }
+        acc[0] = (acc[0] as number) + hostFlowBytes(node, 'egress', s);
+        acc[1] = (acc[1] as number) + hostFlowBytes(node, 'ingress', s);
+      });
+    }
     let text = '';
     let n = 0;
-    forEachAlive(plan.podIndex, k, (i) => {
+    for (const [i, acc] of podBytes) {
       const pod = plan.pods[i] as PodPlan;
       const traffic = pod.workload.spec.traffic;
-      if (traffic.length === 0) return;
       let tpls = this.flowTpl[i];
       if (!tpls) {
         tpls = [];
@@ -271,20 +308,17 @@ export class ClusterRenderer {
         }
         this.flowTpl[i] = tpls;
       }
-      for (let ti = 0; ti < traffic.length; ti++) {
-        for (let di = 0; di < 2; di++) {
-          const bytes = flowBytes(pod, ti, di === 0 ? 'egress' : 'ingress', k, d);
-          if (bytes === 0) continue;
-          text += `${(tpls[ti * 2 + di] as JsonTemplate).fill([ts, String(bytes), String(packetsFor(bytes))])}\n`;
-          n++;
-        }
+      for (let j = 0; j < acc.length; j++) {
+        const bytes = acc[j] as number;
+        if (bytes === 0) continue;
+        text += `${(tpls[j] as JsonTemplate).fill([ts, String(bytes), String(packetsFor(bytes))])}\n`;
+        n++;
       }
-    });
-    forEachAlive(plan.nodeIndex, k, (i) => {
+    }
+    for (const [i, acc] of hostBytes) {
       const node = plan.nodes[i] as NodePlan;
       for (let di = 0; di < 2; di++) {
-        const dir = di === 0 ? 'egress' : 'ingress';
-        const bytes = hostFlowBytes(node, dir, k);
+        const bytes = acc[di] as number;
         if (bytes === 0) continue;
         let tpls = this.hostTpl[i];
         if (!tpls) {
@@ -296,7 +330,7 @@ export class ClusterRenderer {
         text += `${(tpls[di] as JsonTemplate).fill([ts, String(bytes), String(packetsFor(bytes))])}\n`;
         n++;
       }
-    });
+    }
     return { text, counts: { flow: n }, records: n };
   }
 
@@ -539,6 +573,7 @@ function flowObject(
 ): Record<string, unknown> {
   return {
     ...common(cluster),
+    intervalSeconds: FLOW_SECONDS,
     kind: 'flow',
     node: node.name,
     namespace,

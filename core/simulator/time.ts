@@ -11,6 +11,12 @@ export const WEEK_MS = 7 * DAY_MS;
 export const SAMPLES_PER_HOUR = HOUR_MS / SAMPLE_MS;
 export const SAMPLES_PER_DAY = DAY_MS / SAMPLE_MS;
 export const SAMPLES_PER_WEEK = WEEK_MS / SAMPLE_MS;
+/**
+ * Flow records count traffic over three samples (15 minutes), from samples 0, 3, 6…: network
+ * agents ship counters per interval, and the pipeline needs bytes per hour, not per sample.
+ */
+export const FLOW_SAMPLES = 3;
+export const FLOW_SECONDS = FLOW_SAMPLES * SAMPLE_SECONDS;
 
 /** Monday 2026-11-09T00:00Z: the default first simulated week (2026-W46). */
 export const DEFAULT_WEEK_START_MS = Date.UTC(2026, 10, 9);

@@ -88,11 +88,11 @@ describe('runSimulate output', () => {
     expect(cur.pods).toBe(cur.split);
   });
 
-  it('stores one gzip NDJSON object per cluster, partition and sample, all valid ownercost/v1', async () => {
+  it('stores one gzip NDJSON object per cluster, partition and hour, all valid ownercost/v1', async () => {
     const store = new FsObjectStore(path.join(simDir, 'store'));
     const keys: string[] = [];
     for await (const key of store.list('snapshots/v1/')) keys.push(key);
-    expect(keys.length).toBe(2 * 2 * 4032);
+    expect(keys.length).toBe(2 * 2 * 336);
     const parsed = keys.map(parseSnapshotKey);
     expect(parsed.every((p) => p !== null)).toBe(true);
     expect(new Set(parsed.map((p) => `${p?.partition}/${p?.cluster}`))).toEqual(
@@ -101,16 +101,26 @@ describe('runSimulate output', () => {
     const bad: BadInput[] = [];
     let records = 0;
     const wrongCluster: string[] = [];
-    for (const key of keys.filter((_, i) => i % 809 === 0)) {
+    const wrongHour: string[] = [];
+    for (const key of keys.filter((_, i) => i % 67 === 0)) {
       const body = await store.get(key);
       if (!body) throw new Error(`missing ${key}`);
+      const p = parseSnapshotKey(key);
+      // The key's time is the batch's first sample; every record lies in the key's hour.
+      const keyTs = /\/(\d{8}T\d{6}Z)-[^/]+$/.exec(key)?.[1] ?? '';
+      const samples = new Set<string>();
       for await (const r of readNdjson(body, key, (b) => bad.push(b))) {
         records++;
+        samples.add(r.ts);
         if (!key.includes(`/cluster=${r.cluster}/`)) wrongCluster.push(key);
+        if (r.ts.slice(0, 10) !== p?.dt || Number(r.ts.slice(11, 13)) !== p?.hour) wrongHour.push(key);
       }
+      expect([...samples].sort()[0]?.replace(/[-:]/g, '').replace(/\.\d+/, '')).toBe(keyTs);
+      expect(samples.size).toBe(key.includes('kind=network') ? 4 : 12);
     }
     expect(bad).toEqual([]);
     expect(wrongCluster).toEqual([]);
+    expect(wrongHour).toEqual([]);
     expect(records).toBeGreaterThan(1000);
   });
 

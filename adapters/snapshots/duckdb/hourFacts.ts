@@ -19,9 +19,12 @@
  *
  * All of this runs in DuckDB once per window (on first use) into `oc_*_hours` temp tables sorted by
  * hour, with strings as codes into one dictionary that JavaScript loads once. JavaScript then reads
- * one hour per query (zone maps skip the other hours), so at most one hour of facts is ever held in
- * JavaScript.
+ * a block of hours per query (zone maps skip the other hours): as many hours as keep the block
+ * under BLOCK_FACTS facts (one hour at least, a day at most), so memory stays bounded however
+ * large the window, and a week takes a handful of queries instead of hundreds.
  */
+
+import type { DuckDBPreparedStatement } from '@duckdb/node-api';
 import type {
   FlowHour,
   HourFacts,
@@ -287,6 +290,10 @@ function encodeSql(dictType: string): string[] {
   return out;
 }
 
+/** Most facts (rows of all hour tables) and hours read from DuckDB in one block of hours. */
+const BLOCK_FACTS = 50_000;
+const BLOCK_HOURS = 24;
+
 /** A column of a result chunk; `getItem` converts one value (UINTEGER, DOUBLE → number…). */
 interface Column {
   getItem(row: number): unknown;
@@ -307,6 +314,7 @@ export function createHourFactsReader(db: DuckDb, window: HourFactsWindow): Hour
   // The dictionary ENUM is a catalog object: a name of its own per reader.
   const dictType = `oc_hour_str_${Math.random().toString(36).slice(2, 10)}`;
   let dict: string[] = [];
+  let blockHours = 1;
   let parsed: (Labels | undefined)[] = [];
   let prepared: Promise<void> | null = null;
 
@@ -325,17 +333,36 @@ export function createHourFactsReader(db: DuckDb, window: HourFactsWindow): Hour
       parsed = new Array(dict.length);
       for (const t of HOUR_TABLES) await db.conn.run(`DROP TABLE IF EXISTS ${t.name}_s`);
       await db.conn.run(`DROP TYPE IF EXISTS ${dictType}`);
+      // Hours are read in blocks of at most BLOCK_FACTS facts (and BLOCK_HOURS hours).
+      const busiest = await db.conn.runAndReadAll(
+        `SELECT max(n) FROM (SELECT h, count(*) AS n FROM (${HOUR_TABLES.map((t) => `SELECT h FROM ${t.name}`).join(' UNION ALL ')}) GROUP BY h)`,
+      );
+      const perHour = Number(busiest.getRowsJS()[0]?.[0] ?? 0);
+      blockHours = Math.max(1, Math.min(BLOCK_HOURS, Math.floor(BLOCK_FACTS / Math.max(1, perHour))));
     })();
     return prepared;
+  };
+
+  // The block queries run once per block and hour table: prepared once, bound per block.
+  const statements = new Map<string, DuckDBPreparedStatement>();
+  const destroyStatements = (): void => {
+    for (const stmt of statements.values()) stmt.destroySync();
+    statements.clear();
   };
 
   /** Runs a query and builds one value per row from the columns, chunk by chunk. */
   async function mapRows<T>(
     sql: string,
-    params: number[] | undefined,
+    params: number[],
     build: (c: Column[], i: number) => T,
   ): Promise<T[]> {
-    const result = await db.conn.run(sql, params);
+    let stmt = statements.get(sql);
+    if (!stmt) {
+      stmt = await db.conn.prepare(sql);
+      statements.set(sql, stmt);
+    }
+    stmt.bind(params);
+    const result = await stmt.run();
     const out: T[] = [];
     for (;;) {
       const chunk = await result.fetchChunk();
@@ -365,19 +392,26 @@ export function createHourFactsReader(db: DuckDb, window: HourFactsWindow): Hour
     return v;
   };
 
-  async function readHour(h: number): Promise<HourFacts> {
-    const hourStart = new Date(h * HOUR_MS).toISOString();
-    const at = [h];
+  /**
+   * Facts of hours [h0, h1), one query per hour table for the whole block; rows come in table
+   * order (by hour, then key), the order the facts of one hour always had.
+   */
+  async function readHours(h0: number, h1: number): Promise<HourFacts[]> {
+    const hourStarts: string[] = [];
+    for (let h = h0; h < h1; h++) hourStarts.push(new Date(h * HOUR_MS).toISOString());
+    const at = [h0, h1];
+    // The hour of a row is its last column.
+    const hourOf = (c: Column[], i: number): number => Number((c[c.length - 1] as Column).getItem(i)) - h0;
     const pods = await mapRows<PodHour>(
       `SELECT cluster, uid, namespace, name, node, owner_kind, owner_name, labels, seconds, cpu_core_hours,
         ram_gib_hours, gpu_hours, cpu_request_core_hours, cpu_usage_core_hours, ram_request_gib_hours,
-        ram_usage_gib_hours, claims FROM oc_pod_hours WHERE h = $1`,
+        ram_usage_gib_hours, claims, h FROM oc_pod_hours WHERE h >= $1 AND h < $2`,
       at,
       (c, i) => {
         const claims = (c[16] as Column).getItem(i) as string | null;
         return {
           cluster: str(c, 0, i),
-          hourStart,
+          hourStart: hourStarts[hourOf(c, i)] as string,
           uid: str(c, 1, i),
           namespace: str(c, 2, i),
           name: str(c, 3, i),
@@ -399,11 +433,11 @@ export function createHourFactsReader(db: DuckDb, window: HourFactsWindow): Hour
     );
     const nodes = await mapRows<NodeHour>(
       `SELECT cluster, name, provider_id, instance_type, node_pool, capacity_type, region, zone, cpu_cores,
-        ram_bytes, gpus, observed_seconds, labels FROM oc_node_hours WHERE h = $1`,
+        ram_bytes, gpus, observed_seconds, labels, h FROM oc_node_hours WHERE h >= $1 AND h < $2`,
       at,
       (c, i) => ({
         cluster: str(c, 0, i),
-        hourStart,
+        hourStart: hourStarts[hourOf(c, i)] as string,
         name: str(c, 1, i),
         providerId: str(c, 2, i),
         instanceType: str(c, 3, i),
@@ -419,12 +453,12 @@ export function createHourFactsReader(db: DuckDb, window: HourFactsWindow): Hour
       }),
     );
     const volumes = await mapRows<VolumeHour>(
-      `SELECT cluster, name, volume_handle, storage_class, capacity_bytes, claim_namespace, claim_name
-        FROM oc_volume_hours WHERE h = $1`,
+      `SELECT cluster, name, volume_handle, storage_class, capacity_bytes, claim_namespace, claim_name,
+        h FROM oc_volume_hours WHERE h >= $1 AND h < $2`,
       at,
       (c, i) => ({
         cluster: str(c, 0, i),
-        hourStart,
+        hourStart: hourStarts[hourOf(c, i)] as string,
         pvName: str(c, 1, i),
         volumeHandle: str(c, 2, i),
         storageClass: str(c, 3, i),
@@ -434,11 +468,11 @@ export function createHourFactsReader(db: DuckDb, window: HourFactsWindow): Hour
       }),
     );
     const services = await mapRows<ServiceHour>(
-      `SELECT cluster, namespace, name, type, selector, lb_hostname, lb_ip FROM oc_service_hours WHERE h = $1`,
+      `SELECT cluster, namespace, name, type, selector, lb_hostname, lb_ip, h FROM oc_service_hours WHERE h >= $1 AND h < $2`,
       at,
       (c, i) => ({
         cluster: str(c, 0, i),
-        hourStart,
+        hourStart: hourStarts[hourOf(c, i)] as string,
         namespace: str(c, 1, i),
         name: str(c, 2, i),
         type: str(c, 3, i),
@@ -448,11 +482,11 @@ export function createHourFactsReader(db: DuckDb, window: HourFactsWindow): Hour
       }),
     );
     const flows = await mapRows<FlowHour>(
-      `SELECT cluster, namespace, pod, direction, class, service, via_nat, bytes FROM oc_flow_hours WHERE h = $1`,
+      `SELECT cluster, namespace, pod, direction, class, service, via_nat, bytes, h FROM oc_flow_hours WHERE h >= $1 AND h < $2`,
       at,
       (c, i) => ({
         cluster: str(c, 0, i),
-        hourStart,
+        hourStart: hourStarts[hourOf(c, i)] as string,
         namespace: str(c, 1, i),
         pod: str(c, 2, i),
         direction: str(c, 3, i) as FlowHour['direction'],
@@ -462,7 +496,24 @@ export function createHourFactsReader(db: DuckDb, window: HourFactsWindow): Hour
         bytes: num(c, 7, i),
       }),
     );
-    return { hourStart, nodes, pods, volumes, services, flows };
+    const out: HourFacts[] = hourStarts.map((hourStart) => ({
+      hourStart,
+      nodes: [],
+      pods: [],
+      volumes: [],
+      services: [],
+      flows: [],
+    }));
+    const index = new Map(out.map((f) => [f.hourStart, f]));
+    const into = <T extends { hourStart: string }>(facts: T[], pick: (f: HourFacts) => T[]): void => {
+      for (const f of facts) pick(index.get(f.hourStart) as HourFacts).push(f);
+    };
+    into(pods, (f) => f.pods);
+    into(nodes, (f) => f.nodes);
+    into(volumes, (f) => f.volumes);
+    into(services, (f) => f.services);
+    into(flows, (f) => f.flows);
+    return out;
   }
 
   /** Distinct decoded values of string columns over the hour tables. */
@@ -477,7 +528,9 @@ export function createHourFactsReader(db: DuckDb, window: HourFactsWindow): Hour
 
     async *hourFacts(): AsyncIterable<HourFacts> {
       await prepare();
-      for (let h = firstHour; h < endHour; h++) yield await readHour(h);
+      for (let h = firstHour; h < endHour; h += blockHours) {
+        for (const facts of await readHours(h, Math.min(h + blockHours, endHour))) yield facts;
+      }
     },
 
     async ownerContext(): Promise<OwnerContext> {
@@ -527,6 +580,7 @@ export function createHourFactsReader(db: DuckDb, window: HourFactsWindow): Hour
 
     async close(): Promise<void> {
       if (prepared) await prepared.catch(() => undefined);
+      destroyStatements();
       for (const t of HOUR_TABLES) {
         await db.conn.run(`DROP TABLE IF EXISTS ${t.name}`);
         await db.conn.run(`DROP TABLE IF EXISTS ${t.name}_s`);

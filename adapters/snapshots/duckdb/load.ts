@@ -7,6 +7,12 @@
  * (`preserve_insertion_order`), so a line's number is its rowid minus its file's first rowid, plus
  * one (test/snapshots/load.test.ts checks this over several large files).
  *
+ * Each kind's lines then go through two stages (recordSql.ts). The fast stage parses a line once
+ * and loads it only when it can vouch that the strict stage would load it with the same values;
+ * the lines it does not pass (none, in a healthy store) go through the strict stage, which loads
+ * the valid ones and gives each bad one its reason. So what is loaded and what is reported is
+ * decided by the strict stage alone (test/snapshots/fastStage.test.ts compares the two).
+ *
  * A file DuckDB cannot read (corrupt gzip, invalid UTF-8, control characters that break the line
  * reader) fails its batch; the batch is bisected to find it. DuckDB reads a truncated gzip stream
  * without complaint, so every gzip file's trailer (its uncompressed size) is also compared with
@@ -27,7 +33,7 @@ import {
   SNAPSHOT_PREFIX,
 } from '../../../core/snapshots/keys.js';
 import { type DuckDb, sqlString, sqlStringList } from '../../duckdb/connection.js';
-import { KIND_SPECS, stageColumns, stageSql } from './recordSql.js';
+import { fastStageSql, KIND_SPECS, stageColumns, stageSql } from './recordSql.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -159,14 +165,14 @@ export async function loadSnapshotFiles(
 ): Promise<LoadStats> {
   const { conn } = db;
   await conn.run(BAD_INPUTS_DDL);
-  // Line numbers depend on the raw table keeping scan order.
+  // Line numbers depend on the raw table keeping scan order (readRaw turns it on for that table
+  // only); the setting is restored at the end.
   const order = await conn.runAndReadAll(`SELECT current_setting('preserve_insertion_order')`);
   const preserved = order.getRowsJS()[0]?.[0] === true;
-  if (!preserved) await conn.run('SET preserve_insertion_order = true');
   try {
     return await loadAll(db, files, opts);
   } finally {
-    if (!preserved) await conn.run('SET preserve_insertion_order = false');
+    await conn.run(`SET preserve_insertion_order = ${preserved}`);
   }
 }
 
@@ -191,10 +197,18 @@ async function loadAll(
   /** Reads the batch's lines into `oc_raw`; false when DuckDB cannot read some file of it. */
   const readRaw = async (batch: readonly LocalSnapshotFile[]): Promise<boolean> => {
     try {
+      await conn.run('SET preserve_insertion_order = true');
+      // `sk` is [schema, kind] of a JSON line (NULL otherwise); `kind` is set for the known kinds
+      // of this schema only.
       await conn.run(`CREATE OR REPLACE TEMP TABLE oc_raw AS
-        SELECT filename, line,
-          try(json_extract_string(line, ['$.schema', '$.kind'])) AS sk
-        FROM read_csv(${sqlStringList(batch.map((f) => f.path))}, ${csvOptions})`);
+        SELECT filename, line, sk,
+          CASE WHEN sk[1] = ${sqlString(SCHEMA_V1)} AND sk[2] IN (${RECORD_KINDS.map(sqlString).join(', ')}) THEN sk[2] END AS kind
+        FROM (
+          SELECT filename, line, try(json_extract_string(line, ['$.schema', '$.kind'])) AS sk
+          FROM read_csv(${sqlStringList(batch.map((f) => f.path))}, ${csvOptions})
+        )`);
+      // Rows of the sample tables have no order; inserting them in parallel is cheaper.
+      await conn.run('SET preserve_insertion_order = false');
       return true;
     } catch (err) {
       if (isFatal(err))
@@ -209,51 +223,81 @@ async function loadAll(
       await conn.run('DROP TABLE IF EXISTS oc_raw');
       return;
     }
-    await conn.run('CREATE OR REPLACE TEMP TABLE oc_files (path VARCHAR, key VARCHAR)');
-    await conn.run(
-      `INSERT INTO oc_files VALUES ${batch.map((f) => `(${sqlString(f.path)}, ${sqlString(f.key)})`).join(', ')}`,
-    );
     await conn.run(`CREATE OR REPLACE TEMP TABLE oc_bad_rows (rid BIGINT, reason VARCHAR)`);
-    const kinds = RECORD_KINDS.map(sqlString).join(', ');
-    await conn.run(`INSERT INTO oc_bad_rows
-      SELECT rid, reason FROM (
-        SELECT rowid AS rid, CASE
-          WHEN sk IS NULL THEN 'not JSON'
-          WHEN sk[1] IS DISTINCT FROM ${sqlString(SCHEMA_V1)} THEN ${sqlString(`schema: expected "${SCHEMA_V1}"`)}
-          WHEN sk[2] IS NULL OR sk[2] NOT IN (${kinds}) THEN ${sqlString(`kind: expected one of ${RECORD_KINDS.join(', ')}`)}
-        END AS reason
-        FROM oc_raw
-        -- trim is slow: only lines that are not JSON are checked for being blank
-        WHERE CASE WHEN sk IS NULL THEN line IS NOT NULL AND trim(line, E' \\t\\r') <> '' ELSE true END
-      ) WHERE reason IS NOT NULL`);
-    const present = await conn.runAndReadAll(
-      `SELECT sk[2] AS kind, count(*) AS n FROM oc_raw WHERE sk[1] = ${sqlString(SCHEMA_V1)} GROUP BY 1`,
-    );
-    const lines = await conn.runAndReadAll('SELECT count(*) AS n FROM oc_raw');
-    stats.lines += Number(lines.getRowsJS()[0]?.[0] ?? 0);
-    for (const [kind, n] of present.getRowsJS() as [string, bigint][]) {
-      if (!(RECORD_KINDS as readonly string[]).includes(kind)) continue;
-      const k = kind as RecordKind;
-      const cols = stageColumns(k).map((c) => `"${c}"`);
-      const stage = stageSql(k, '(SELECT rowid AS rid, line, sk FROM oc_raw)');
-      // Valid records go straight to their table; only when some line of the kind did not make it
-      // (bad, or another cluster's) is the stage evaluated again for the reasons.
-      const inserted = await conn.run(
-        `INSERT INTO ${KIND_SPECS[k].table} (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM (${stage}) WHERE reason IS NULL${clusterFilter}`,
-      );
-      records[k] += Number(inserted.rowsChanged);
-      if (Number(inserted.rowsChanged) < Number(n)) {
-        await conn.run(`INSERT INTO oc_bad_rows SELECT rid, reason FROM (${stage}) WHERE reason IS NOT NULL`);
-      }
+    // Lines per kind; the NULL group is every other line (not JSON, another schema, an unknown
+    // kind, blank), and only when there is one are they looked at one by one.
+    const present = (
+      await conn.runAndReadAll('SELECT kind, count(*) AS n FROM oc_raw GROUP BY 1')
+    ).getRowsJS() as [string | null, bigint][];
+    stats.lines += present.reduce((sum, [, n]) => sum + Number(n), 0);
+    if (present.some(([kind]) => kind === null)) {
+      const kinds = RECORD_KINDS.map(sqlString).join(', ');
+      await conn.run(`INSERT INTO oc_bad_rows
+        SELECT rid, reason FROM (
+          SELECT rowid AS rid, CASE
+            WHEN sk IS NULL THEN 'not JSON'
+            WHEN sk[1] IS DISTINCT FROM ${sqlString(SCHEMA_V1)} THEN ${sqlString(`schema: expected "${SCHEMA_V1}"`)}
+            WHEN sk[2] IS NULL OR sk[2] NOT IN (${kinds}) THEN ${sqlString(`kind: expected one of ${RECORD_KINDS.join(', ')}`)}
+          END AS reason
+          FROM oc_raw
+          -- trim is slow: only lines that are not JSON are checked for being blank
+          WHERE kind IS NULL AND CASE WHEN sk IS NULL THEN line IS NOT NULL AND trim(line, E' \\t\\r') <> '' ELSE true END
+        ) WHERE reason IS NOT NULL`);
     }
-    const bad = await conn.run(`INSERT INTO oc_bad_inputs
-      SELECT f.key, r.rid - ff.first_rid + 1, b.reason
-      FROM oc_bad_rows b
-      JOIN (SELECT rowid AS rid, filename FROM oc_raw) r ON r.rid = b.rid
-      JOIN (SELECT filename, min(rowid) AS first_rid FROM oc_raw GROUP BY filename) ff ON ff.filename = r.filename
-      JOIN oc_files f ON f.path = r.filename`);
-    stats.badInputCount += Number(bad.rowsChanged);
-    for (const t of ['oc_raw', 'oc_bad_rows', 'oc_files']) await conn.run(`DROP TABLE IF EXISTS ${t}`);
+    for (const [kind, n] of present) {
+      if (kind === null) continue;
+      const k = kind as RecordKind;
+      const cols = stageColumns(k)
+        .map((c) => `"${c}"`)
+        .join(', ');
+      const insert = `INSERT INTO ${KIND_SPECS[k].table} (${cols}) SELECT ${cols}`;
+      // The fast stage loads the rows it can vouch for; the rest (none, usually) go through
+      // stageSql, which loads the valid ones and gives the reasons of the bad ones.
+      const fast = fastStageSql(k, `(SELECT rowid AS rid, line FROM oc_raw WHERE kind = ${sqlString(k)})`);
+      let inserted: number | null = null;
+      try {
+        inserted = Number((await conn.run(`${insert} FROM (${fast}) WHERE ok${clusterFilter}`)).rowsChanged);
+      } catch (err) {
+        if (isFatal(err)) throw err;
+      }
+      let slow: string | null = null;
+      if (inserted === null) {
+        // The failed statement changed nothing: every line of the kind goes through stageSql.
+        slow = '(SELECT rowid AS rid, line, sk FROM oc_raw)';
+      } else {
+        records[k] += inserted;
+        // Fewer rows than lines of the kind: some did not pass (or are another cluster's).
+        if (inserted < Number(n)) {
+          await conn.run(`CREATE OR REPLACE TEMP TABLE oc_slow AS SELECT rid FROM (${fast}) WHERE NOT ok`);
+          const left = await conn.runAndReadAll('SELECT count(*) FROM oc_slow');
+          if (Number(left.getRowsJS()[0]?.[0] ?? 0) > 0) {
+            slow = '(SELECT rowid AS rid, line, sk FROM oc_raw WHERE rowid IN (SELECT rid FROM oc_slow))';
+          }
+        }
+      }
+      if (slow === null) continue;
+      const stage = stageSql(k, slow);
+      const valid = await conn.run(`${insert} FROM (${stage}) WHERE reason IS NULL${clusterFilter}`);
+      records[k] += Number(valid.rowsChanged);
+      await conn.run(`INSERT INTO oc_bad_rows SELECT rid, reason FROM (${stage}) WHERE reason IS NOT NULL`);
+    }
+    const badRows = await conn.runAndReadAll('SELECT count(*) FROM oc_bad_rows');
+    if (Number(badRows.getRowsJS()[0]?.[0] ?? 0) > 0) {
+      await conn.run('CREATE OR REPLACE TEMP TABLE oc_files (path VARCHAR, key VARCHAR)');
+      await conn.run(
+        `INSERT INTO oc_files VALUES ${batch.map((f) => `(${sqlString(f.path)}, ${sqlString(f.key)})`).join(', ')}`,
+      );
+      // A line's number is its rowid minus its file's first rowid, plus one.
+      const bad = await conn.run(`INSERT INTO oc_bad_inputs
+        SELECT f.key, r.rid - ff.first_rid + 1, b.reason
+        FROM oc_bad_rows b
+        JOIN (SELECT rowid AS rid, filename FROM oc_raw) r ON r.rid = b.rid
+        JOIN (SELECT filename, min(rowid) AS first_rid FROM oc_raw GROUP BY filename) ff ON ff.filename = r.filename
+        JOIN oc_files f ON f.path = r.filename`);
+      stats.badInputCount += Number(bad.rowsChanged);
+    }
+    for (const t of ['oc_raw', 'oc_bad_rows', 'oc_files', 'oc_slow'])
+      await conn.run(`DROP TABLE IF EXISTS ${t}`);
   };
 
   /** Decodes a file DuckDB could not read, keeping what can be read, and loads that. */
