@@ -3,7 +3,7 @@ import type { CostLine } from '../schema/costLine.js';
 import { Allocator, type Ledger } from './engine.js';
 import { bucketLinesByHour, HOUR_MS } from './lines.js';
 import type { AllocationPolicy } from './policy.js';
-import type { HourFacts, OwnerContext } from './types.js';
+import { emptyHourFacts, type HourFacts, type OwnerContext } from './types.js';
 
 export interface AllocateInput {
   policy: AllocationPolicy;
@@ -57,19 +57,11 @@ export async function allocateWindows(input: AllocateWindowsInput): Promise<Ledg
     policy.costMetric,
     policy.clusterTagKeys,
   );
-  const empty = (hourStart: string): HourFacts => ({
-    hourStart,
-    nodes: [],
-    pods: [],
-    volumes: [],
-    services: [],
-    flows: [],
-  });
   /** Feeds billed hours of a slot that had no facts, up to `ms`. */
   const flushUntil = (slot: (typeof slots)[number], ms: number): void => {
     for (; slot.next < Math.min(ms, slot.endMs); slot.next += HOUR_MS) {
       const lines = buckets.get(slot.next);
-      if (lines) slot.allocator.addHour(empty(new Date(slot.next).toISOString()), lines);
+      if (lines) slot.allocator.addHour(emptyHourFacts(new Date(slot.next).toISOString()), lines);
       buckets.delete(slot.next);
     }
   };

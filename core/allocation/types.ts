@@ -111,3 +111,7 @@ export interface HourFacts {
   services: ServiceHour[];
   flows: FlowHour[];
 }
+
+export function emptyHourFacts(hourStart: string): HourFacts {
+  return { hourStart, nodes: [], pods: [], volumes: [], services: [], flows: [] };
+}

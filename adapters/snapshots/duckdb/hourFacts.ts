@@ -35,6 +35,7 @@ import type {
   ServiceHour,
   VolumeHour,
 } from '../../../core/allocation/types.js';
+import { emptyHourFacts } from '../../../core/allocation/types.js';
 import { loadBalancerAssetIds, nodeAssetId, volumeAssetId } from '../../../core/billing/classify.js';
 import type { TrafficClass } from '../../../core/schema/records.js';
 import type { DuckDb } from '../../duckdb/connection.js';
@@ -496,14 +497,7 @@ export function createHourFactsReader(db: DuckDb, window: HourFactsWindow): Hour
         bytes: num(c, 7, i),
       }),
     );
-    const out: HourFacts[] = hourStarts.map((hourStart) => ({
-      hourStart,
-      nodes: [],
-      pods: [],
-      volumes: [],
-      services: [],
-      flows: [],
-    }));
+    const out: HourFacts[] = hourStarts.map(emptyHourFacts);
     const index = new Map(out.map((f) => [f.hourStart, f]));
     const into = <T extends { hourStart: string }>(facts: T[], pick: (f: HourFacts) => T[]): void => {
       for (const f of facts) pick(index.get(f.hourStart) as HourFacts).push(f);

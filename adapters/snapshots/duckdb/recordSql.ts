@@ -369,6 +369,18 @@ export function transformSpec(kind: RecordKind): string {
 const jsonPath = (path: readonly string[]) =>
   `$.${path.map((k) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : `"${k.replace(/"/g, '\\"')}"`)).join('.')}`;
 
+/** Numbers the JSON paths whose type a stage reads: `typeOf(path)` is `jt[i]` in its SQL. */
+function jsonTypeSlots(): { typePaths: string[]; typeOf: (path: readonly string[]) => string } {
+  const typePaths: string[] = [];
+  const typeOf = (path: readonly string[]): string => {
+    const p = jsonPath(path);
+    let i = typePaths.indexOf(p);
+    if (i < 0) i = typePaths.push(p) - 1;
+    return `jt[${i + 1}]`;
+  };
+  return { typePaths, typeOf };
+}
+
 /**
  * SQL that classifies the rows of `source` (columns `rid BIGINT`, `line VARCHAR`, `sk VARCHAR[]` =
  * [schema, kind] of valid JSON) for one kind into `rid`, the target columns and a `reason` that is
@@ -380,13 +392,7 @@ export function stageSql(kind: RecordKind, source: string): string {
   const checks: string[] = [];
   const columns: string[] = [];
   // `jt[i]`: JSON type of a field (NULL when the key is missing, 'NULL' for null).
-  const typePaths: string[] = [];
-  const typeOf = (path: readonly string[]): string => {
-    const p = jsonPath(path);
-    let i = typePaths.indexOf(p);
-    if (i < 0) i = typePaths.push(p) - 1;
-    return `jt[${i + 1}]`;
-  };
+  const { typePaths, typeOf } = jsonTypeSlots();
   const objectStruct = new Set(spec.fields.filter((f) => f.path.length > 1).map((f) => f.path[0]));
   for (const [i, f] of spec.fields.entries()) {
     const v = `v${i}`;
@@ -497,13 +503,7 @@ export function fastStageSql(kind: RecordKind, source: string): string {
     spec.fields.filter((f) => f.path.length > 1).map((f) => f.path.slice(0, -1).join('.')),
   );
   // Paths whose JSON type is needed: optional or nullable fields, objects, parents of `within`.
-  const typePaths: string[] = [];
-  const typeOf = (path: readonly string[]): string => {
-    const p = jsonPath(path);
-    let i = typePaths.indexOf(p);
-    if (i < 0) i = typePaths.push(p) - 1;
-    return `jt[${i + 1}]`;
-  };
+  const { typePaths, typeOf } = jsonTypeSlots();
   const values: string[] = [];
   const checks: string[] = [];
   const columns: string[] = [];
