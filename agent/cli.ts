@@ -10,24 +10,6 @@ import { loadNodeAgentConfig, type NodeAgentConfig } from './config.js';
 import { runNodeAgent } from './node/index.js';
 import { FileTopologyProvider, StaticTopologyProvider, type TopologyProvider } from './node/topology.js';
 
-/** Cluster mode's entry point (agent/cluster/index.ts), typed here so this file compiles without it. */
-interface ClusterAgentModule {
-  runClusterAgent(options: {
-    cluster: string;
-    sink: string;
-    intervalSeconds: number;
-    usageIntervalSeconds: number;
-    kubeconfig?: string;
-    once?: boolean;
-    spoolDir: string;
-    spoolMaxBytes: number;
-    metricsPort: number;
-    listenHost: string;
-    log: (line: string) => void;
-    signal?: AbortSignal;
-  }): Promise<void>;
-}
-
 const DEFAULT_SPOOL_MAX = 256 * 1024 * 1024;
 
 function positiveNumber(value: string): number {
@@ -214,10 +196,10 @@ Examples:
         metricsPort: number;
         listen: string;
       }) => {
-        // A computed specifier: this file compiles whether or not cluster mode is there.
-        const specifier = './cluster/index.js';
-        const mod = (await import(specifier)) as ClusterAgentModule;
-        await mod.runClusterAgent({
+        // Loaded on use, so node mode does not load the Kubernetes informers; a static specifier,
+        // so the agent bundle (npm run build:agent) carries it.
+        const { runClusterAgent } = await import('./cluster/index.js');
+        await runClusterAgent({
           cluster: o.cluster,
           sink: o.sink,
           intervalSeconds: o.interval,

@@ -196,6 +196,28 @@ describe('agent node --conntrack-file --once', () => {
     expect(r.stderr).toContain('sysctl -w net.netfilter.nf_conntrack_acct=1');
   });
 
+  it.each(['sources', 'bundle'] as const)('carries cluster mode (from %s)', async (from) => {
+    const r = await agent(
+      [
+        'agent',
+        'cluster',
+        '--cluster',
+        'c1',
+        '--sink',
+        `file://${path.join(tmp, `cluster-sink-${from}`)}`,
+        '--spool-dir',
+        path.join(tmp, `cluster-spool-${from}`),
+        '--kubeconfig',
+        path.join(tmp, 'missing'),
+        '--once',
+      ],
+      from,
+    );
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('cannot load the kubeconfig');
+    expect(r.stderr).not.toContain('Cannot find module');
+  });
+
   it('names the missing option', async () => {
     const r = await agent(['agent', 'node', '--cluster', 'c1', '--once']);
     expect(r.code).toBe(2);
